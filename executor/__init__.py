@@ -1,0 +1,1 @@
+"""The executor: the pure engine that advances executions and its Kafka processor."""

@@ -1,0 +1,1 @@
+"""The indexer: mirrors Kafka topics into Elasticsearch."""

@@ -1,0 +1,1 @@
+"""Kestrel's core: models, YAML loading, templating, Kafka plumbing, settings and the CLI."""

@@ -1,0 +1,115 @@
+"""Executions and task runs: the state the executor advances and snapshots to Kafka."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import Field
+
+from orchestrator.models.base import KestrelModel
+from orchestrator.models.labels import Labels
+from orchestrator.models.state import State, StateType
+
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def new_id() -> str:
+    """Return a new random id: a UUID4 written in base 62 (22 characters, as Kestra's)."""
+    number = uuid.uuid4().int
+    digits = []
+    while number:
+        number, remainder = divmod(number, 62)
+        digits.append(_BASE62[remainder])
+    return "".join(reversed(digits)).rjust(22, "0")
+
+
+class TaskRunAttempt(KestrelModel):
+    """One attempt at running a task run, with its own state history."""
+
+    state: State
+    worker_id: str | None = None
+
+
+class TaskRun(KestrelModel):
+    """One run of one task in one execution (a task in a loop has one per loop value)."""
+
+    id: str
+    execution_id: str
+    namespace: str
+    flow_id: str
+    task_id: str
+    parent_task_run_id: str | None = None
+    value: str | None = None
+    iteration: int | None = None
+    attempts: tuple[TaskRunAttempt, ...] = ()
+    outputs: dict[str, Any] | None = None
+    state: State = Field(default_factory=State.of)
+
+    @property
+    def attempt_count(self) -> int:
+        """How many attempts were made (at least 1 once the task run started)."""
+        return len(self.attempts)
+
+    def with_state(self, state: StateType, at: datetime | None = None) -> TaskRun:
+        """Return this task run in ``state``."""
+        return self.model_copy(update={"state": self.state.with_state(state, at)})
+
+
+class ExecutionTrigger(KestrelModel):
+    """What started the execution: a trigger id and type, with its variables."""
+
+    id: str
+    type: str
+    variables: dict[str, Any] = Field(default_factory=dict)
+
+
+class ParentLink(KestrelModel):
+    """For a subflow's execution: the parent execution and task run waiting for it."""
+
+    execution_id: str
+    task_run_id: str
+    namespace: str
+    flow_id: str
+    flow_revision: int | None = None
+
+
+class ExecutionMetadata(KestrelModel):
+    """Bookkeeping across flow-level retries: which attempt this is and when the first began."""
+
+    attempt_number: int = 1
+    original_created_date: datetime | None = None
+
+
+class Execution(KestrelModel):
+    """The state of one run of a flow; the executor writes a snapshot per change (``seq``)."""
+
+    type: Literal["execution"] = "execution"
+    version: int = 1
+    id: str
+    namespace: str
+    flow_id: str
+    flow_revision: int
+    seq: int = 0
+    state: State = Field(default_factory=State.of)
+    task_run_list: tuple[TaskRun, ...] = ()
+    inputs: dict[str, Any] = Field(default_factory=dict)
+    outputs: dict[str, Any] = Field(default_factory=dict)
+    variables: dict[str, Any] = Field(default_factory=dict)
+    labels: Labels = ()
+    trigger: ExecutionTrigger | None = None
+    parent: ParentLink | None = None
+    parent_id: str | None = None
+    original_id: str | None = None
+    schedule_date: datetime | None = None
+    metadata: ExecutionMetadata = Field(default_factory=ExecutionMetadata)
+    deleted: bool = False
+
+    def find_task_run(self, task_run_id: str) -> TaskRun | None:
+        """Return the task run with ``task_run_id``, or None."""
+        return next((run for run in self.task_run_list if run.id == task_run_id), None)
+
+    def task_runs_of(self, task_id: str) -> list[TaskRun]:
+        """Return every task run of ``task_id`` (several for a task inside a loop)."""
+        return [run for run in self.task_run_list if run.task_id == task_id]

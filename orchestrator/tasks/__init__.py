@@ -1,0 +1,1 @@
+"""Task types: the base classes, the registry and the core task models."""

@@ -1,0 +1,1 @@
+"""Task and trigger types beyond the core ones (shell, HTTP, Kafka, Elasticsearch...)."""

@@ -1,0 +1,1 @@
+"""The worker: runs runnable tasks and reports their results, logs and heartbeats."""
