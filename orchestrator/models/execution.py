@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import Field
@@ -46,6 +47,11 @@ class TaskRun(KestrelModel):
     attempts: tuple[TaskRunAttempt, ...] = ()
     outputs: dict[str, Any] | None = None
     state: State = Field(default_factory=State.of)
+    # The values a loop task (ForEach...) resolved when it started, so later passes of the
+    # engine need not render them again.
+    loop_values: tuple[str, ...] | None = None
+    # Why the task run failed (from the worker, or from the engine for flowable tasks).
+    error: str | None = None
 
     @property
     def attempt_count(self) -> int:
@@ -75,6 +81,28 @@ class ParentLink(KestrelModel):
     flow_revision: int | None = None
 
 
+class TimerKind(StrEnum):
+    """What a timer of an execution does when it is due."""
+
+    RETRY = "RETRY"
+    PAUSE_DELAY = "PAUSE_DELAY"
+    PAUSE_TIMEOUT = "PAUSE_TIMEOUT"
+    SLEEP = "SLEEP"
+    SLA = "SLA"
+    SCHEDULE = "SCHEDULE"
+    NEW_EXECUTION = "NEW_EXECUTION"
+
+
+class Timer(KestrelModel):
+    """A pending timer of an execution: the executor fires it as a TimerFired command."""
+
+    id: str
+    kind: TimerKind
+    due: datetime
+    task_run_id: str | None = None
+    sla_id: str | None = None
+
+
 class ExecutionMetadata(KestrelModel):
     """Bookkeeping across flow-level retries: which attempt this is and when the first began."""
 
@@ -94,7 +122,8 @@ class Execution(KestrelModel):
     seq: int = 0
     state: State = Field(default_factory=State.of)
     task_run_list: tuple[TaskRun, ...] = ()
-    inputs: dict[str, Any] = Field(default_factory=dict)
+    # None when the execution was created with no inputs at all (defaults still apply).
+    inputs: dict[str, Any] | None = None
     outputs: dict[str, Any] = Field(default_factory=dict)
     variables: dict[str, Any] = Field(default_factory=dict)
     labels: Labels = ()
@@ -104,6 +133,7 @@ class Execution(KestrelModel):
     original_id: str | None = None
     schedule_date: datetime | None = None
     metadata: ExecutionMetadata = Field(default_factory=ExecutionMetadata)
+    timers: tuple[Timer, ...] = ()
     deleted: bool = False
 
     def find_task_run(self, task_run_id: str) -> TaskRun | None:

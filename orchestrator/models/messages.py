@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from orchestrator.models.base import KestrelModel
-from orchestrator.models.execution import ExecutionTrigger, ParentLink, TaskRun
+from orchestrator.models.execution import Execution, ExecutionTrigger, ParentLink, TaskRun
 from orchestrator.models.labels import Labels
 from orchestrator.models.state import StateType, utcnow
 from orchestrator.tasks.base import LogLevel
@@ -49,12 +49,15 @@ class CreateExecution(Message):
     namespace: str
     flow_id: str
     flow_revision: int | None = None
-    inputs: dict[str, Any] = Field(default_factory=dict)
+    # None: created with no inputs at all (required inputs not enforced, defaults apply).
+    inputs: dict[str, Any] | None = None
     labels: Labels = ()
     trigger: ExecutionTrigger | None = None
     parent: ParentLink | None = None
     schedule_date: datetime | None = None
     created: datetime = Field(default_factory=utcnow)
+    # A replay or a flow-level retry starts from this prepared snapshot instead of nothing.
+    initial: Execution | None = None
 
 
 class KillExecution(Message):
@@ -66,7 +69,10 @@ class KillExecution(Message):
 
 
 class ResumeExecution(Message):
-    """Resume a PAUSED task run (all paused ones when ``task_run_id`` is None)."""
+    """Resume a PAUSED task run (all paused ones when ``task_run_id`` is None).
+
+    Sent to a QUEUED execution, it lets the execution start (its flow has a free slot).
+    """
 
     type: Literal["resume"] = "resume"
     execution_id: str

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 from pydantic import Field, SerializeAsAny, ValidatorFunctionWrapHandler, WrapValidator
 
@@ -13,6 +13,9 @@ from orchestrator.models.duration import Duration
 from orchestrator.models.retry import Retry
 from orchestrator.tasks.catalog import BUILTIN_TASKS
 from orchestrator.tasks.registry import TASK_ENTRY_POINT_GROUP, TypeRegistry, UnknownTypeError
+
+if TYPE_CHECKING:
+    from orchestrator.plugin import RunContext
 
 TASK_ID_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9_-]*$"
 
@@ -101,7 +104,15 @@ TaskRef = Annotated[Task, WrapValidator(_validate_task), SerializeAsAny()]
 
 
 class RunnableTask(Task):
-    """A task a worker runs; its behaviour lives in the runtime (engine and worker issues)."""
+    """A task a worker runs: subclasses implement `run`."""
+
+    def run(self, ctx: RunContext) -> dict[str, Any] | None:
+        """Run the task and return its outputs (None for no outputs).
+
+        Raises:
+            TaskFailedError: the task failed (other exceptions fail it too).
+        """
+        raise NotImplementedError(f"task type {self.type} does not implement run()")
 
 
 class FlowableTask(Task):

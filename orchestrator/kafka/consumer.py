@@ -1,0 +1,234 @@
+"""Typed consumer: batches of ``Record``, typed errors, assignment callbacks with plain data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import confluent_kafka
+
+from orchestrator.kafka._logging import with_logger
+from orchestrator.kafka.errors import ConsumeError, KafkaError, from_confluent
+from orchestrator.kafka.records import Record, TopicPartition
+from orchestrator.kafka.topics import Topics, TopicSpec
+from orchestrator.settings import ConfigValue, KafkaSettings, KestrelSettings, kafka_settings
+
+AssignCallback = Callable[[list[TopicPartition]], Iterable[TopicPartition] | None]
+"""Called with newly assigned partitions; may return them with start offsets to use instead."""
+
+RevokeCallback = Callable[[list[TopicPartition]], None]
+"""Called with partitions being revoked (or lost), before another member gets them."""
+
+
+class KafkaConsumer:
+    """A consumer-group member reading registry topics.
+
+    Defaults: manual commits, ``read_committed``, earliest offset when the group has none,
+    static membership when an instance id is set. Always ``close()`` it (or use ``with``):
+    the embedded broker never evicts a member that vanished without leaving (BACKENDS.md).
+    """
+
+    def __init__(
+        self,
+        settings: KafkaSettings | KestrelSettings,
+        group_id: str,
+        *,
+        instance_id: str | None = None,
+        read_committed: bool = True,
+        client_id: str | None = None,
+        overrides: Mapping[str, ConfigValue] | None = None,
+    ):
+        """Create the consumer (it joins the group on ``subscribe`` and the first poll).
+
+        Args:
+            settings: Kafka settings.
+            group_id: The consumer group.
+            instance_id: Static member id; defaults to ``settings.instance_id``.
+            read_committed: Hide records of open and aborted transactions.
+            client_id: ``client.id`` shown in broker logs.
+            overrides: librdkafka properties set last.
+        """
+        settings = kafka_settings(settings)
+        config = settings.consumer_config(
+            group_id, instance_id, read_committed, **(overrides or {})
+        )
+        if client_id is not None:
+            config["client.id"] = client_id
+        self.topics = Topics(settings.topic_prefix)
+        self.group_id = group_id
+        self._consumer = confluent_kafka.Consumer(with_logger(config))
+        strategy = str(config.get("partition.assignment.strategy", ""))
+        self._cooperative = "cooperative" in strategy
+        self._pending: KafkaError | None = None
+        self._closed = False
+
+    def __enter__(self) -> KafkaConsumer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def raw(self) -> confluent_kafka.Consumer:
+        """The underlying confluent-kafka consumer, for what this wrapper does not cover."""
+        return self._consumer
+
+    def subscribe(
+        self,
+        topics: Iterable[TopicSpec[Any]],
+        *,
+        on_assign: AssignCallback | None = None,
+        on_revoke: RevokeCallback | None = None,
+        on_lost: RevokeCallback | None = None,
+    ) -> None:
+        """Join the group for ``topics``; the callbacks run inside ``poll_batch``.
+
+        Args:
+            topics: Registry topics.
+            on_assign: Sees new partitions before records arrive (restore state here).
+            on_revoke: Sees partitions leaving (flush or commit here).
+            on_lost: Sees partitions lost without a clean revoke; defaults to ``on_revoke``.
+        """
+        names = [self.topics.name(spec) for spec in topics]
+        kwargs: dict[str, Any] = {}
+        if on_assign is not None:
+            kwargs["on_assign"] = self._assign_hook(on_assign)
+        if on_revoke is not None:
+            kwargs["on_revoke"] = _plain(on_revoke)
+        lost = on_lost or on_revoke
+        if lost is not None:
+            kwargs["on_lost"] = _plain(lost)
+        self._consumer.subscribe(names, **kwargs)
+
+    def _assign_hook(self, callback: AssignCallback) -> Callable[[Any, list[Any]], None]:
+        def hook(consumer: confluent_kafka.Consumer, raw: list[Any]) -> None:
+            chosen = callback([TopicPartition.from_confluent(tp) for tp in raw])
+            if chosen is None:
+                return
+            partitions = [tp.to_confluent() for tp in chosen]
+            if self._cooperative:
+                consumer.incremental_assign(partitions)
+            else:
+                consumer.assign(partitions)
+
+        return hook
+
+    def assign(self, partitions: Iterable[TopicPartition]) -> None:
+        """Read exactly these partitions, without group management."""
+        self._consumer.assign([tp.to_confluent() for tp in partitions])
+
+    def poll_batch(self, max_messages: int = 500, timeout: float = 1.0) -> list[Record]:
+        """Return up to ``max_messages`` records, waiting at most ``timeout`` seconds.
+
+        Partition-EOF events are skipped. Any other error is raised as a typed error, but
+        only after the records that came before it were returned (on the next call), so a
+        batch is never half lost.
+
+        Raises:
+            ConsumeError: A broker or group error.
+            TopicError: A subscribed topic does not exist.
+        """
+        if self._pending is not None:
+            error, self._pending = self._pending, None
+            raise error
+        try:
+            messages = fetch(self._consumer, max_messages, timeout)
+        except confluent_kafka.KafkaException as exc:
+            raise from_confluent(exc, "consume") from exc
+        records: list[Record] = []
+        for message in messages:
+            raw_error = message.error()
+            if raw_error is None:
+                records.append(Record.from_message(message))
+            elif raw_error.code() != confluent_kafka.KafkaError._PARTITION_EOF:
+                typed = from_confluent(
+                    raw_error, "consume", topic=message.topic(), partition=message.partition()
+                )
+                if not records:
+                    raise typed
+                self._pending = typed
+                break
+        return records
+
+    def raw_positions(self) -> list[confluent_kafka.TopicPartition]:
+        """Next offsets to read on every assigned partition (confluent objects)."""
+        return list(self._consumer.position(self._consumer.assignment()))
+
+    def positions(self) -> list[TopicPartition]:
+        """Next offsets to read on every assigned partition (None: nothing read yet)."""
+        return [TopicPartition.from_confluent(tp) for tp in self.raw_positions()]
+
+    def assignment(self) -> list[TopicPartition]:
+        """The partitions assigned to this member."""
+        return [TopicPartition.from_confluent(tp) for tp in self._consumer.assignment()]
+
+    def group_metadata(self) -> Any:
+        """Group metadata for ``KafkaProducer.send_offsets`` (exactly-once)."""
+        return self._consumer.consumer_group_metadata()
+
+    def commit(self, offsets: Iterable[TopicPartition] | None = None) -> None:
+        """Commit ``offsets`` (next offsets to read), or the current positions, synchronously.
+
+        Raises:
+            ConsumeError: The commit failed (for example after a rebalance).
+        """
+        raw = [tp.to_confluent() for tp in offsets] if offsets is not None else None
+        raw = raw if raw is not None else [tp for tp in self.raw_positions() if tp.offset >= 0]
+        if not raw:
+            return
+        try:
+            self._consumer.commit(offsets=raw, asynchronous=False)
+        except confluent_kafka.KafkaException as exc:
+            raise from_confluent(exc, "consume") from exc
+
+    def watermarks(self, partition: TopicPartition, timeout: float = 10.0) -> tuple[int, int]:
+        """Return (low, high) offsets of a partition, as the broker knows them."""
+        try:
+            low, high = self._consumer.get_watermark_offsets(
+                partition.to_confluent(), timeout=timeout, cached=False
+            )
+        except confluent_kafka.KafkaException as exc:
+            raise from_confluent(
+                exc, "consume", topic=partition.topic, partition=partition.partition
+            ) from exc
+        return int(low), int(high)
+
+    def pause(self, partitions: Iterable[TopicPartition]) -> None:
+        """Stop fetching these partitions until ``resume``."""
+        self._consumer.pause([tp.to_confluent() for tp in partitions])
+
+    def resume(self, partitions: Iterable[TopicPartition]) -> None:
+        """Fetch these partitions again."""
+        self._consumer.resume([tp.to_confluent() for tp in partitions])
+
+    def close(self) -> None:
+        """Leave the group cleanly (runs ``on_revoke``); safe to call twice."""
+        if not self._closed:
+            self._closed = True
+            try:
+                self._consumer.close()
+            except confluent_kafka.KafkaException as exc:
+                raise ConsumeError(f"close failed: {exc}") from exc
+
+
+def _plain(callback: RevokeCallback) -> Callable[[Any, list[Any]], None]:
+    def hook(consumer: confluent_kafka.Consumer, raw: list[Any]) -> None:
+        callback([TopicPartition.from_confluent(tp) for tp in raw])
+
+    return hook
+
+
+def fetch(
+    consumer: confluent_kafka.Consumer, max_messages: int, timeout: float
+) -> list[confluent_kafka.Message]:
+    """Wait up to ``timeout`` for a first message, then take what is already buffered.
+
+    ``Consumer.consume(n, timeout)`` waits for the whole ``timeout`` unless ``n`` messages
+    arrive, which would add its full timeout to every small batch.
+    """
+    first = consumer.poll(timeout)
+    if first is None:
+        return []
+    if max_messages <= 1:
+        return [first]
+    return [first, *consumer.consume(max_messages - 1, 0)]

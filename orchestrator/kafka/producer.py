@@ -1,0 +1,242 @@
+"""Typed producer: sends models to registry topics, optionally in transactions."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import confluent_kafka
+
+from orchestrator.kafka._logging import with_logger
+from orchestrator.kafka.errors import (
+    BrokerUnreachableError,
+    KafkaError,
+    ProduceError,
+    TransactionError,
+    from_confluent,
+)
+from orchestrator.kafka.serde import encode, encode_key
+from orchestrator.kafka.topics import Topics, TopicSpec
+from orchestrator.models.base import KestrelModel
+from orchestrator.settings import ConfigValue, KafkaSettings, KestrelSettings, kafka_settings
+
+if TYPE_CHECKING:
+    from orchestrator.kafka.consumer import KafkaConsumer
+
+ModelT = TypeVar("ModelT", bound=KestrelModel)
+_ResultT = TypeVar("_ResultT")
+
+HeaderValues = Mapping[str, str | bytes]
+
+
+class KafkaProducer:
+    """Produce Kestrel models to registry topics.
+
+    Non-transactional: ``send`` then ``flush`` (which raises the first failed delivery).
+    Transactional (``transactional_id`` given): ``begin``, ``send`` ..., ``send_offsets``,
+    ``commit`` (or ``abort``); or ``with producer.transaction(): ...``.
+    """
+
+    def __init__(
+        self,
+        settings: KafkaSettings | KestrelSettings,
+        *,
+        transactional_id: str | None = None,
+        client_id: str | None = None,
+        timeout: float | None = None,
+        overrides: Mapping[str, ConfigValue] | None = None,
+    ):
+        """Create the producer; a transactional one registers its id (fencing older ones).
+
+        Args:
+            settings: Kafka settings.
+            transactional_id: Stable id making the producer transactional.
+            client_id: ``client.id`` shown in broker logs.
+            timeout: Seconds for blocking calls (init, commit, abort, flush); defaults to
+                ``settings.admin_timeout``.
+            overrides: librdkafka properties set last.
+
+        Raises:
+            BrokerUnreachableError: A transactional producer got no answer from the broker.
+            TransactionError: The transaction coordinator refused the id.
+        """
+        settings = kafka_settings(settings)
+        config = settings.producer_config(transactional_id, **(overrides or {}))
+        if client_id is not None:
+            config["client.id"] = client_id
+        self.topics = Topics(settings.topic_prefix)
+        self.transactional = transactional_id is not None
+        self._bootstrap = settings.bootstrap
+        self._timeout = timeout if timeout is not None else settings.admin_timeout
+        self._failed: list[KafkaError] = []
+        self._in_transaction = False
+        self._producer = confluent_kafka.Producer(with_logger(config))
+        if self.transactional:
+            try:
+                self._producer.init_transactions(self._timeout)
+            except confluent_kafka.KafkaException as exc:
+                error = from_confluent(exc, "transaction")
+                if error.code in ("_TIMED_OUT", "_TRANSPORT"):
+                    raise BrokerUnreachableError(self._bootstrap, self._timeout, str(exc)) from exc
+                raise error from exc
+
+    def __enter__(self) -> KafkaProducer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _on_delivery(self, error: confluent_kafka.KafkaError | None, message: Any) -> None:
+        if error is not None:
+            key = message.key()
+            self._failed.append(
+                from_confluent(
+                    error,
+                    "produce",
+                    topic=message.topic(),
+                    key=key.decode("utf-8", "replace") if key is not None else None,
+                )
+            )
+
+    def _raise_failed(self) -> None:
+        if self._failed:
+            first, self._failed = self._failed[0], []
+            raise first
+
+    def send(
+        self,
+        topic: TopicSpec[ModelT],
+        key: str,
+        value: ModelT | None,
+        *,
+        headers: HeaderValues | None = None,
+        partition: int | None = None,
+    ) -> None:
+        """Queue ``value`` (None: a tombstone) under ``key`` for ``topic``.
+
+        Raises:
+            ProduceError: The record is refused (too large ...), the local queue stays full
+                past the timeout, or an earlier record failed delivery.
+        """
+        self._raise_failed()
+        name = self.topics.name(topic)
+        data = None if value is None else encode(value)
+        kwargs: dict[str, Any] = {"key": encode_key(key), "value": data}
+        if headers:
+            kwargs["headers"] = list(headers.items())
+        if partition is not None:
+            kwargs["partition"] = partition
+        deadline = time.monotonic() + self._timeout
+        while True:
+            try:
+                self._producer.produce(name, on_delivery=self._on_delivery, **kwargs)
+                break
+            except BufferError:
+                if time.monotonic() >= deadline:
+                    raise ProduceError(
+                        name, "local queue full (broker too slow?)", key=key, retriable=True
+                    ) from None
+                self._producer.poll(0.05)
+            except confluent_kafka.KafkaException as exc:
+                raise from_confluent(exc, "produce", topic=name, key=key) from exc
+        self._producer.poll(0)
+
+    def poll(self, timeout: float = 0) -> None:
+        """Serve delivery reports; raises the first failed delivery as ``ProduceError``."""
+        self._producer.poll(timeout)
+        self._raise_failed()
+
+    def flush(self, timeout: float | None = None) -> None:
+        """Wait until every queued record is acknowledged.
+
+        Raises:
+            ProduceError: A record failed, or some are still unacknowledged at the timeout.
+        """
+        wait = self._timeout if timeout is None else timeout
+        remaining = self._producer.flush(wait)
+        self._raise_failed()
+        if remaining:
+            raise ProduceError(
+                "(several)",
+                f"{remaining} record(s) not acknowledged within {wait:g} s",
+                retriable=True,
+            )
+
+    def _transactional(self, call: Callable[..., _ResultT], *args: Any) -> _ResultT:
+        """Run a transactional call, repeating it while the error says it is retriable."""
+        if not self.transactional:
+            raise TransactionError("this producer has no transactional id", fatal=True)
+        deadline = time.monotonic() + self._timeout
+        while True:
+            try:
+                return call(*args)
+            except confluent_kafka.KafkaException as exc:
+                error = from_confluent(exc, "transaction")
+                retry = isinstance(error, TransactionError) and error.retriable
+                if retry and time.monotonic() < deadline:
+                    continue
+                raise error from exc
+
+    def begin(self) -> None:
+        """Start a transaction."""
+        self._failed = []
+        self._transactional(self._producer.begin_transaction)
+        self._in_transaction = True
+
+    def send_offsets(self, consumer: KafkaConsumer, timeout: float | None = None) -> None:
+        """Add ``consumer``'s current positions to the transaction (commit on ``commit``)."""
+        offsets = [tp for tp in consumer.raw_positions() if tp.offset >= 0]
+        if not offsets:
+            return
+        wait = self._timeout if timeout is None else timeout
+        self._transactional(
+            self._producer.send_offsets_to_transaction,
+            offsets,
+            consumer.group_metadata(),
+            wait,
+        )
+
+    def commit(self, timeout: float | None = None) -> None:
+        """Commit the transaction: its records and offsets become visible atomically.
+
+        Raises:
+            TransactionError: ``abortable``: call ``abort`` and redo the batch; ``fatal``:
+                make a new producer.
+            ProducerFencedError: A newer producer with the same id exists.
+        """
+        self._transactional(
+            self._producer.commit_transaction, self._timeout if timeout is None else timeout
+        )
+        self._in_transaction = False
+        self._failed = []
+
+    def abort(self, timeout: float | None = None) -> None:
+        """Abort the transaction: read_committed consumers never see its records."""
+        self._transactional(
+            self._producer.abort_transaction, self._timeout if timeout is None else timeout
+        )
+        self._in_transaction = False
+        self._failed = []
+
+    @contextmanager
+    def transaction(self) -> Iterator[KafkaProducer]:
+        """Begin; commit when the block ends, abort when it raises."""
+        self.begin()
+        try:
+            yield self
+        except BaseException:
+            self.abort()
+            raise
+        self.commit()
+
+    def close(self, timeout: float | None = None) -> None:
+        """Deliver what is queued; a transaction still open is aborted, not committed."""
+        if not self.transactional:
+            self.flush(timeout)
+        elif self._in_transaction:
+            with contextlib.suppress(KafkaError):
+                self.abort(timeout)
+        self._producer.poll(0)

@@ -1,0 +1,126 @@
+"""Read a compacted topic from its beginning to its current end: the latest value per key."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterable
+from typing import TypeVar
+
+import confluent_kafka
+
+from orchestrator.kafka._logging import with_logger
+from orchestrator.kafka.consumer import fetch
+from orchestrator.kafka.errors import ConsumeError, TopicError, from_confluent
+from orchestrator.kafka.records import Record
+from orchestrator.kafka.topics import Topics, TopicSpec
+from orchestrator.models.base import KestrelModel
+from orchestrator.settings import KafkaSettings, KestrelSettings, kafka_settings
+
+ModelT = TypeVar("ModelT", bound=KestrelModel)
+
+
+def read_topic_to_end(
+    settings: KafkaSettings | KestrelSettings,
+    spec: TopicSpec[ModelT],
+    *,
+    partitions: Iterable[int] | None = None,
+    timeout: float = 60.0,
+) -> dict[str, ModelT]:
+    """Return the latest value of every key of ``spec``'s topic (tombstoned keys left out).
+
+    Reads committed records only, without joining a group (nothing is committed), and stops
+    at each partition's end as it was when reached.
+
+    Args:
+        settings: Kafka settings.
+        spec: A registry topic, usually compacted (``TOPICS.flows``, ``TOPICS.executions``).
+        partitions: Only these partitions (an executor restores its assigned ones); None: all.
+        timeout: Seconds allowed for the whole read.
+
+    Raises:
+        TopicError: The topic does not exist.
+        ConsumeError: The end was not reached within ``timeout``, or the broker failed.
+        DeserializationError: A record is not the topic's model, or its key is not UTF-8.
+    """
+    settings = kafka_settings(settings)
+    name = Topics(settings.topic_prefix).name(spec)
+    config = settings.consumer_config(f"kestrel-reader-{uuid.uuid4().hex}", read_committed=True)
+    config["enable.partition.eof"] = True
+    # Assigned, not subscribed: no group membership, so no static id.
+    config.pop("group.instance.id", None)
+    consumer = confluent_kafka.Consumer(with_logger(config))
+    try:
+        wanted = _partitions(
+            consumer, settings, name, partitions, min(timeout, settings.admin_timeout)
+        )
+        latest: dict[str, ModelT] = {}
+        if not wanted:
+            return latest
+        consumer.assign(
+            [
+                confluent_kafka.TopicPartition(name, p, confluent_kafka.OFFSET_BEGINNING)
+                for p in wanted
+            ]
+        )
+        at_end: set[int] = set()
+        deadline = time.monotonic() + timeout
+        while at_end != wanted:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise ConsumeError(
+                    f"end not reached within {timeout:g} s "
+                    f"(partitions done: {sorted(at_end)} of {sorted(wanted)})",
+                    topic=name,
+                    retriable=True,
+                )
+            for message in fetch(consumer, 1000, min(left, 1.0)):
+                error = message.error()
+                if error is not None:
+                    if error.code() == confluent_kafka.KafkaError._PARTITION_EOF:
+                        at_end.add(message.partition() or 0)
+                        continue
+                    raise from_confluent(
+                        error, "consume", topic=name, partition=message.partition()
+                    )
+                _apply(latest, spec, Record.from_message(message))
+        return latest
+    except confluent_kafka.KafkaException as exc:
+        raise from_confluent(exc, "consume", topic=name) from exc
+    finally:
+        consumer.close()
+
+
+def _partitions(
+    consumer: confluent_kafka.Consumer,
+    settings: KafkaSettings,
+    name: str,
+    only: Iterable[int] | None,
+    timeout: float,
+) -> set[int]:
+    try:
+        metadata = consumer.list_topics(name, timeout=timeout)
+    except confluent_kafka.KafkaException as exc:
+        raise from_confluent(exc, "admin", bootstrap=settings.bootstrap, timeout=timeout) from exc
+    topic = metadata.topics.get(name)
+    if topic is None or topic.error is not None:
+        reason = topic.error.str() if topic is not None and topic.error else "unknown topic"
+        raise TopicError(name, f"cannot read it: {reason}")
+    existing = set(topic.partitions)
+    if only is None:
+        return existing
+    wanted = set(only)
+    if missing := wanted - existing:
+        raise TopicError(name, f"has no partition(s) {sorted(missing)}")
+    return wanted
+
+
+def _apply(latest: dict[str, ModelT], spec: TopicSpec[ModelT], record: Record) -> None:
+    key = record.key_str
+    if key is None:
+        return  # A keyless record has no place in a compacted view.
+    value = record.decoded(spec)
+    if value is None:
+        latest.pop(key, None)
+    else:
+        latest[key] = value

@@ -1,0 +1,66 @@
+"""Session-wide backends (started once) and per-test settings with their own topic prefix."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import NoReturn
+
+import pytest
+
+from orchestrator.backends import BackendError, Backends, resolve_backends
+from orchestrator.settings import KafkaSettings, KestrelSettings, load_settings
+
+TEST_PARTITIONS = 4
+"""Partitions of test topics: enough to exercise partitioning, few enough to be quick."""
+
+
+def unavailable(reason: str) -> NoReturn:
+    """Skip a test whose backend is missing; under ``CI=true`` that is a failure instead."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"backend unavailable under CI: {reason}")
+    pytest.skip(f"backend unavailable: {reason}")
+
+
+@pytest.fixture(scope="session")
+def backends(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backends]:
+    """Kafka and Elasticsearch: from KESTREL_KAFKA_BOOTSTRAP / KESTREL_ELASTICSEARCH_URL,
+    else embedded (noida-db), started once per session."""
+    try:
+        running = resolve_backends(tmp_path_factory.mktemp("backends"), timeout=30)
+    except BackendError as exc:
+        unavailable(str(exc))
+    with running:
+        yield running
+
+
+@pytest.fixture
+def topic_prefix() -> str:
+    """A topic prefix no other test uses (dots only)."""
+    return f"test.{uuid.uuid4().hex[:12]}."
+
+
+@pytest.fixture
+def settings(backends: Backends, topic_prefix: str, tmp_path: Path) -> KestrelSettings:
+    """Settings pointing at the test backends, with a fresh topic prefix and index prefix."""
+    return load_settings(
+        kafka={
+            "bootstrap": backends.kafka_bootstrap,
+            "topic_prefix": topic_prefix,
+            "partitions": TEST_PARTITIONS,
+        },
+        elasticsearch={
+            "url": backends.elasticsearch_url,
+            "index_prefix": f"test-{uuid.uuid4().hex[:12]}-",
+        },
+        storage={"base_dir": tmp_path / "storage"},
+        data_dir=tmp_path / "data",
+    )
+
+
+@pytest.fixture
+def kafka_settings(settings: KestrelSettings) -> KafkaSettings:
+    """The Kafka part of ``settings``."""
+    return settings.kafka
