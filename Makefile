@@ -15,8 +15,13 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[local,test]'
 	touch $(STAMP)
 
+# Validates the examples, then runs each one in-process (no Kafka needed yet).
 run: $(STAMP)
 	$(BIN)/kestrel flow validate examples/
+	@for flow in examples/*.yaml; do \
+		echo "== $$flow"; \
+		$(BIN)/kestrel flow test $$flow || exit 1; \
+	done
 
 test: $(STAMP)
 	$(BIN)/ruff check .

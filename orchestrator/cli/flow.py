@@ -46,3 +46,12 @@ def validate_command(paths: tuple[Path, ...]) -> None:
     if failed:
         click.echo(f"{failed} of {len(files)} flow file(s) invalid", err=True)
         sys.exit(EXIT_FAILED)
+
+
+def _register() -> None:
+    from orchestrator.cli.testrun import test_command
+
+    flow_group.add_command(test_command)
+
+
+_register()

@@ -1,0 +1,66 @@
+"""What the engine decides: the new snapshot and everything to emit with it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from orchestrator.models.execution import Execution
+from orchestrator.models.flow import Flow
+from orchestrator.models.messages import ExecutionCommand, KillNotice, LogEntry, WorkerTask
+
+
+@dataclass
+class Decision:
+    """The outcome of applying one event to one execution.
+
+    Attributes:
+        execution: the new snapshot (its ``seq`` one more than before), or None when the
+            event changed nothing (a duplicate, a stale result, an unknown execution).
+        worker_tasks: task runs for workers to run.
+        commands: commands for other executions (a subflow's creation, a parent's
+            notification, a replay) or for this one.
+        kills: kill notices for the workers running task runs of this execution.
+        logs: log lines written by the engine itself.
+    """
+
+    execution: Execution | None = None
+    worker_tasks: list[WorkerTask] = field(default_factory=list)
+    commands: list[ExecutionCommand] = field(default_factory=list)
+    kills: list[KillNotice] = field(default_factory=list)
+    logs: list[LogEntry] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        """Whether there is a new snapshot to write."""
+        return self.execution is not None
+
+
+class Environment(Protocol):
+    """Read-only facts the engine may consult; the shell around it provides them."""
+
+    def flow(self, namespace: str, flow_id: str, revision: int | None = None) -> Flow | None:
+        """Return the flow (its latest revision when ``revision`` is None), or None."""
+
+    def running_count(self, namespace: str, flow_id: str) -> int:
+        """Return how many executions of the flow are RUNNING or PAUSED (concurrency)."""
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """Limits and knobs of the engine.
+
+    Attributes:
+        max_snapshot_bytes: a snapshot larger than this fails its execution rather than
+            blocking the pipeline (Kafka refuses messages over its limit, 1 MiB by default).
+    """
+
+    max_snapshot_bytes: int = 1_000_000
+
+
+@dataclass(frozen=True)
+class Clock:
+    """The time the engine considers now (passed in, so the engine stays pure)."""
+
+    now: datetime

@@ -1,0 +1,181 @@
+"""The engine's working copy of one execution while it applies an event.
+
+Models are immutable; rebuilding the whole execution on every small change would be slow,
+so the engine edits this mutable copy and freezes it into a new snapshot once at the end.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from executor.engine.decision import Environment
+from executor.engine.flow_index import FlowIndex, index_of
+from orchestrator.models.execution import Execution, TaskRun, Timer
+from orchestrator.models.flow import Flow
+from orchestrator.models.labels import Label
+from orchestrator.models.messages import ExecutionCommand, KillNotice, LogEntry, WorkerTask
+from orchestrator.models.state import State, StateType
+from orchestrator.tasks.base import LogLevel
+
+
+class Work:
+    """A mutable execution plus the effects decided so far."""
+
+    def __init__(self, execution: Execution, flow: Flow, env: Environment, now: datetime):
+        """Start working on ``execution`` of ``flow`` at time ``now``."""
+        self.original = execution
+        self.flow = flow
+        self.index: FlowIndex = index_of(flow)
+        self.env = env
+        self.now = now
+        self.state: State = execution.state
+        self.runs: list[TaskRun] = list(execution.task_run_list)
+        self.labels: list[Label] = list(execution.labels)
+        self.outputs: dict[str, Any] = dict(execution.outputs)
+        self.timers: list[Timer] = list(execution.timers)
+        self.metadata = execution.metadata
+        self.inputs = execution.inputs
+        self.version = 0
+        self.worker_tasks: list[WorkerTask] = []
+        self.commands: list[ExecutionCommand] = []
+        self.kills: list[KillNotice] = []
+        self.logs: list[LogEntry] = []
+        self._positions: dict[str, int] = {}
+        self._children: dict[str | None, list[str]] = defaultdict(list)
+        self._reindex()
+
+    @property
+    def changed(self) -> bool:
+        """Whether anything changed since the work started."""
+        return self.version > 0
+
+    def touch(self) -> None:
+        """Record a change (snapshots are written only for changed executions)."""
+        self.version += 1
+
+    # ---- task runs ---------------------------------------------------------------------
+
+    def _reindex(self) -> None:
+        self._positions = {run.id: position for position, run in enumerate(self.runs)}
+        self._children = defaultdict(list)
+        for run in self.runs:
+            self._children[run.parent_task_run_id].append(run.id)
+
+    def run(self, run_id: str) -> TaskRun:
+        """Return the current version of task run ``run_id``."""
+        return self.runs[self._positions[run_id]]
+
+    def find(self, run_id: str) -> TaskRun | None:
+        """Return task run ``run_id`` or None."""
+        position = self._positions.get(run_id)
+        return None if position is None else self.runs[position]
+
+    def children(self, parent_id: str | None) -> list[TaskRun]:
+        """Return the task runs whose parent is ``parent_id``, in creation order."""
+        return [self.runs[self._positions[run_id]] for run_id in self._children.get(parent_id, [])]
+
+    def add(self, run: TaskRun) -> None:
+        """Append a new task run."""
+        self._positions[run.id] = len(self.runs)
+        self.runs.append(run)
+        self._children[run.parent_task_run_id].append(run.id)
+        self.touch()
+
+    def put(self, run: TaskRun) -> None:
+        """Replace a task run by its new version."""
+        self.runs[self._positions[run.id]] = run
+        self.touch()
+
+    def remove(self, run_ids: set[str]) -> None:
+        """Remove task runs (restart drops error branches)."""
+        self.runs = [run for run in self.runs if run.id not in run_ids]
+        self._reindex()
+        self.touch()
+
+    def set_run_state(self, run_id: str, state: StateType, **updates: Any) -> TaskRun:
+        """Move a task run to ``state`` (history appended) and apply other field updates."""
+        run = self.run(run_id)
+        updated = run.model_copy(update={"state": run.state.with_state(state, self.now), **updates})
+        self.put(updated)
+        return updated
+
+    def put_fields(self, run: TaskRun, **updates: Any) -> TaskRun:
+        """Replace a task run by a copy with ``updates`` and return the copy."""
+        updated = run.model_copy(update=updates)
+        self.put(updated)
+        return updated
+
+    def ancestors(self, run: TaskRun) -> list[TaskRun]:
+        """Return the task runs enclosing ``run``, nearest first."""
+        chain = []
+        parent_id = run.parent_task_run_id
+        while parent_id is not None:
+            parent = self.find(parent_id)
+            if parent is None:
+                break
+            chain.append(parent)
+            parent_id = parent.parent_task_run_id
+        return chain
+
+    # ---- execution ---------------------------------------------------------------------
+
+    def set_state(self, state: StateType) -> None:
+        """Move the execution to ``state`` (no-op if already there)."""
+        if self.state.current is not state:
+            self.state = self.state.with_state(state, self.now)
+            self.touch()
+
+    def add_timer(self, timer: Timer) -> None:
+        """Set a timer (replacing one with the same id)."""
+        self.timers = [each for each in self.timers if each.id != timer.id] + [timer]
+        self.touch()
+
+    def drop_timer(self, timer_id: str) -> Timer | None:
+        """Remove and return the timer ``timer_id``, if set."""
+        for timer in self.timers:
+            if timer.id == timer_id:
+                self.timers.remove(timer)
+                self.touch()
+                return timer
+        return None
+
+    def drop_timers_of(self, run_id: str) -> None:
+        """Remove every timer of a task run."""
+        kept = [timer for timer in self.timers if timer.task_run_id != run_id]
+        if len(kept) != len(self.timers):
+            self.timers = kept
+            self.touch()
+
+    def log(self, level: LogLevel, message: str, run: TaskRun | None = None) -> None:
+        """Record a log line of the execution (or of one of its task runs)."""
+        self.logs.append(
+            LogEntry(
+                execution_id=self.original.id,
+                namespace=self.original.namespace,
+                flow_id=self.original.flow_id,
+                task_id=run.task_id if run else None,
+                task_run_id=run.id if run else None,
+                attempt=len(run.attempts) or None if run else None,
+                level=level,
+                message=message,
+                timestamp=self.now,
+                source="executor",
+            )
+        )
+
+    def snapshot(self) -> Execution:
+        """Freeze the working copy into the next snapshot (``seq`` + 1)."""
+        return self.original.model_copy(
+            update={
+                "seq": self.original.seq + 1,
+                "state": self.state,
+                "task_run_list": tuple(self.runs),
+                "labels": tuple(self.labels),
+                "outputs": self.outputs,
+                "timers": tuple(self.timers),
+                "metadata": self.metadata,
+                "inputs": self.inputs,
+            }
+        )

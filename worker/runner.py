@@ -1,0 +1,122 @@
+"""Running one attempt of a runnable task: the part every worker shell shares.
+
+`run_task` renders and runs the task with a `RunContext`, enforces its timeout, and turns
+the outcome (outputs, or an exception of any kind) into a `WorkerTaskResult`.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from typing import Any
+
+from pydantic import ValidationError
+
+from orchestrator.models.duration import format_duration
+from orchestrator.models.messages import TaskFailure, WorkerTask, WorkerTaskResult
+from orchestrator.models.state import StateType
+from orchestrator.plugin import LogSink, RunContext, TaskFailedError
+from orchestrator.tasks.base import TASK_TYPES, RunnableTask
+from orchestrator.templating import TemplateError, TemplateRenderer
+
+
+def started(worker_task: WorkerTask, worker_id: str) -> WorkerTaskResult:
+    """The RUNNING report a worker sends before it runs an attempt."""
+    run = worker_task.task_run
+    return WorkerTaskResult(
+        execution_id=run.execution_id,
+        task_run_id=run.id,
+        attempt=worker_task.attempt,
+        state=StateType.RUNNING,
+        worker_id=worker_id,
+    )
+
+
+def run_task(
+    worker_task: WorkerTask,
+    renderer: TemplateRenderer,
+    log_sink: LogSink,
+    worker_id: str,
+    cancelled: threading.Event | None = None,
+) -> WorkerTaskResult:
+    """Run one attempt and report how it ended (never raises for a task's own failure)."""
+    run = worker_task.task_run
+
+    def result(
+        state: StateType, outputs: dict[str, Any] | None = None, failure: TaskFailure | None = None
+    ) -> WorkerTaskResult:
+        return WorkerTaskResult(
+            execution_id=run.execution_id,
+            task_run_id=run.id,
+            attempt=worker_task.attempt,
+            state=state,
+            worker_id=worker_id,
+            outputs=outputs,
+            failure=failure,
+        )
+
+    invalid = "InvalidTask"
+    try:
+        task = TASK_TYPES.resolve(str(worker_task.task.get("type"))).model_validate(
+            worker_task.task
+        )
+    except (ValidationError, ValueError) as exc:
+        failure = TaskFailure(error_type=invalid, message=str(exc), retryable=False)
+        return result(StateType.FAILED, failure=failure)
+    if not isinstance(task, RunnableTask):
+        message = f"task type {task.type} cannot run on a worker"
+        failure = TaskFailure(error_type=invalid, message=message, retryable=False)
+        return result(StateType.FAILED, failure=failure)
+    context = RunContext(
+        task=task,
+        task_run=run,
+        attempt=worker_task.attempt,
+        variables=worker_task.context,
+        renderer=renderer,
+        log_sink=log_sink,
+        worker_id=worker_id,
+    )
+    if cancelled is not None:
+        context.cancelled = cancelled
+    outcome: dict[str, Any] = {}
+
+    def body() -> None:
+        try:
+            outcome["outputs"] = task.run(context)
+        except BaseException as exc:
+            outcome["error"] = exc
+
+    if task.timeout is None:
+        body()
+    else:
+        thread = threading.Thread(target=body, name=f"task-{run.id}", daemon=True)
+        thread.start()
+        thread.join(task.timeout.total_seconds())
+        if thread.is_alive():
+            context.cancelled.set()
+            message = f"Timeout after {format_duration(task.timeout)}"
+            context.logger.error(message)
+            timed_out = TaskFailure(error_type="Timeout", message=message)
+            return result(StateType.FAILED, failure=timed_out)
+    if context.cancelled.is_set():
+        return result(StateType.KILLED, outputs={})
+    error = outcome.get("error")
+    if error is None:
+        return result(StateType.SUCCESS, outputs=context.mask_value(outcome.get("outputs") or {}))
+    failure = _failure(error)
+    context.logger.error(context.mask(failure.message))
+    return result(StateType.FAILED, outputs={}, failure=failure)
+
+
+def _failure(error: BaseException) -> TaskFailure:
+    if isinstance(error, TaskFailedError):
+        return TaskFailure(
+            error_type=error.error_type, message=str(error), retryable=error.retryable
+        )
+    if isinstance(error, TemplateError):
+        return TaskFailure(error_type="TemplateError", message=str(error), retryable=False)
+    summary = "".join(traceback.format_exception_only(type(error), error)).strip()
+    return TaskFailure(error_type=type(error).__name__, message=summary)
+
+
+__all__ = ["run_task", "started"]
