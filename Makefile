@@ -15,13 +15,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[local,test]'
 	touch $(STAMP)
 
-# Validates the examples, then runs each one in-process (no Kafka needed yet).
+# Starts Kestrel with embedded Kafka and Elasticsearch, deploys examples/, runs the
+# hello-world example and shows its result, then keeps serving until Ctrl-C.
 run: $(STAMP)
 	$(BIN)/kestrel flow validate examples/
-	@for flow in examples/*.yaml; do \
-		echo "== $$flow"; \
-		$(BIN)/kestrel flow test $$flow || exit 1; \
-	done
+	$(BIN)/kestrel server local --data-dir .kestrel/data --deploy examples/ --run kestrel.examples.hello-world
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -237,6 +237,43 @@ class StorageSettings(_Section):
 _CONFIG_FILE: ContextVar[Path | None] = ContextVar("kestrel_config_file", default=None)
 
 
+class RuntimeSettings(_Section):
+    """Knobs of the executor and workers."""
+
+    worker_threads: int = Field(default=8, ge=1)
+    """Task runs a worker runs at once."""
+    heartbeat_interval: float = Field(default=3.0, gt=0)
+    """Seconds between two heartbeats of a worker."""
+    worker_dead_after: float = Field(default=30.0, gt=0)
+    """Seconds without a heartbeat after which the executor declares a worker dead."""
+    shutdown_grace: float = Field(default=30.0, ge=0)
+    """Seconds a stopping worker lets running tasks finish before handing them back."""
+    batch_size: int = Field(default=500, ge=1)
+    """Records the executor processes in one transaction."""
+    poll_timeout: float = Field(default=0.1, gt=0)
+    """Seconds a service waits for records before checking its timers."""
+
+
+class IndexerSettings(_Section):
+    """The indexer: consumer group, buffering and retries of bulk requests to Elasticsearch."""
+
+    group_id: str = "kestrel-indexer"
+    """Consumer group of every indexer instance."""
+    instance_id: str | None = None
+    """Static member id (``group.instance.id``); None: ``<kafka.instance_id or host>-indexer``."""
+    batch_size: int = Field(default=500, ge=1)
+    """Flush when this many documents are buffered."""
+    flush_interval: float = Field(default=1.0, gt=0)
+    """Flush at most this many seconds after the first buffered record arrived."""
+    retry_initial_backoff: float = Field(default=0.5, gt=0)
+    """First wait, in seconds, after a failed bulk request (doubled at each failure)."""
+    retry_max_backoff: float = Field(default=30.0, gt=0)
+    """Longest wait between two attempts of a bulk request."""
+    retry_max_elapsed: float | None = Field(default=None, gt=0)
+    """Give up (stop with an error, nothing committed) after retrying this many seconds;
+    None retries until Elasticsearch is back or the indexer is stopped."""
+
+
 class _FlatEnvSource(EnvSettingsSource):
     """``KESTREL_KAFKA_BOOTSTRAP``: section and field joined by a single underscore."""
 
@@ -278,6 +315,8 @@ class KestrelSettings(BaseSettings):
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     elasticsearch: ElasticsearchSettings = Field(default_factory=ElasticsearchSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
+    runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
+    indexer: IndexerSettings = Field(default_factory=IndexerSettings)
     data_dir: Path = Field(default_factory=lambda: _default_home() / "data")
     """Where ``kestrel server local`` keeps the embedded backends' data."""
 

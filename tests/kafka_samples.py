@@ -35,6 +35,7 @@ from orchestrator.models.messages import (
     TimerFired,
     TriggerState,
     WorkerInstance,
+    WorkerLost,
     WorkerTask,
     WorkerTaskResult,
 )
@@ -120,6 +121,9 @@ def execution_commands() -> list[KestrelModel]:
             outputs={"rows": 42},
         ),
         TimerFired(execution_id=EXECUTION_ID, timer_id="retry-1", task_run_id=TASK_RUN_ID, due=T0),
+        WorkerLost(
+            execution_id=EXECUTION_ID, task_run_id=TASK_RUN_ID, attempt=1, worker_id="worker-a"
+        ),
     ]
 
 

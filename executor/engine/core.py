@@ -24,7 +24,7 @@ from executor.engine.lifecycle import (
     violate,
 )
 from executor.engine.resolve import Branches, current_branch, resolve, sequential_nexts
-from executor.engine.results import apply_child_ended, apply_worker_result
+from executor.engine.results import apply_child_ended, apply_worker_lost, apply_worker_result
 from executor.engine.variables import execution_variables, run_variables
 from executor.engine.work import Work
 from orchestrator.models.duration import parse_duration
@@ -41,6 +41,7 @@ from orchestrator.models.messages import (
     RestartExecution,
     ResumeExecution,
     TimerFired,
+    WorkerLost,
     WorkerTaskResult,
 )
 from orchestrator.models.state import State, StateType
@@ -91,6 +92,8 @@ def advance(
 def _apply(work: Work, event: Event, renderer: TemplateRenderer) -> None:
     if isinstance(event, WorkerTaskResult):
         apply_worker_result(work, event)
+    elif isinstance(event, WorkerLost):
+        apply_worker_lost(work, event)
     elif isinstance(event, ChildEnded):
         apply_child_ended(work, event)
     elif isinstance(event, TimerFired):

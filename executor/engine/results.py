@@ -8,9 +8,10 @@ from executor.engine.labels import SYSTEM_PREFIX, merged
 from executor.engine.work import Work
 from orchestrator.models.execution import TaskRun, TaskRunAttempt, Timer, TimerKind
 from orchestrator.models.labels import Label
-from orchestrator.models.messages import ChildEnded, WorkerTaskResult
+from orchestrator.models.messages import ChildEnded, WorkerLost, WorkerTaskResult
 from orchestrator.models.retry import RetryBehavior
 from orchestrator.models.state import StateType
+from orchestrator.tasks.base import LogLevel
 from orchestrator.tasks.core import Labels
 from orchestrator.tasks.flow import Subflow
 
@@ -42,6 +43,30 @@ def apply_worker_result(work: Work, result: WorkerTaskResult) -> None:
         return
     error = result.failure.message if result.failure else None
     finish_attempt(work, run, result.state, result.outputs or {}, error, result.worker_id)
+
+
+def apply_worker_lost(work: Work, event: WorkerLost) -> None:
+    """The worker of the current attempt died: close the attempt as lost and run it again.
+
+    Only the attempt the dead worker reported RUNNING is affected; a later attempt, or one
+    that already ended, makes this a no-op.
+    """
+    run = work.find(event.task_run_id)
+    if run is None or event.attempt != len(run.attempts):
+        return
+    last = run.attempts[-1]
+    if last.state.current.is_terminated or last.worker_id != event.worker_id:
+        return
+    message = f"worker {event.worker_id} was lost while running attempt {event.attempt}"
+    work.log(LogLevel.WARN, message, run)
+    lost = TaskRunAttempt(
+        state=last.state.with_state(StateType.FAILED, work.now), worker_id=last.worker_id
+    )
+    attempts = (*run.attempts[:-1], lost)
+    if run.state.current is StateType.KILLING:
+        work.set_run_state(run.id, StateType.KILLED, attempts=attempts)
+        return
+    work.set_run_state(run.id, StateType.CREATED, attempts=attempts, error=message)
 
 
 def finish_attempt(

@@ -17,6 +17,27 @@ def _version() -> str:
         return "unknown"
 
 
+def _register_runtime_commands(group: click.Group) -> None:
+    from orchestrator.cli.control import CONTROL_COMMANDS
+    from orchestrator.cli.deploy import deploy_command
+    from orchestrator.cli.services import (
+        executor_command,
+        server_group,
+        topics_group,
+        worker_command,
+    )
+
+    flow_group.add_command(deploy_command)
+    for command in (executor_command, worker_command, server_group, topics_group):
+        group.add_command(command)
+    execution = group.commands.get("execution")
+    if not isinstance(execution, click.Group):
+        execution = click.Group("execution", help="Run and control executions.")
+        group.add_command(execution)
+    for control in CONTROL_COMMANDS:
+        execution.add_command(control)
+
+
 @click.group(cls=KestrelGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(_version(), prog_name="kestrel")
 def cli() -> None:
@@ -24,6 +45,7 @@ def cli() -> None:
 
 
 cli.add_command(flow_group)
+_register_runtime_commands(cli)
 
 
 def main() -> None:

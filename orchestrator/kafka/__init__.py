@@ -25,6 +25,7 @@ from orchestrator.kafka.serde import (
     encode,
     encode_key,
 )
+from orchestrator.kafka.tail import TopicTail
 from orchestrator.kafka.topics import TOPICS, TopicRegistry, Topics, TopicSpec, partition_for
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "TopicPartition",
     "TopicRegistry",
     "TopicSpec",
+    "TopicTail",
     "Topics",
     "TransactionError",
     "dead_letter",

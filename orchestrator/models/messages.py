@@ -124,6 +124,16 @@ class TimerFired(Message):
     due: datetime
 
 
+class WorkerLost(Message):
+    """The worker running an attempt was declared dead: the attempt is lost, run it again."""
+
+    type: Literal["worker-lost"] = "worker-lost"
+    execution_id: str
+    task_run_id: str
+    attempt: int = Field(ge=1)
+    worker_id: str
+
+
 ExecutionCommand = Annotated[
     CreateExecution
     | KillExecution
@@ -132,7 +142,8 @@ ExecutionCommand = Annotated[
     | ReplayExecution
     | DeleteExecution
     | ChildEnded
-    | TimerFired,
+    | TimerFired
+    | WorkerLost,
     Field(discriminator="type"),
 ]
 """Any message of ``execution-commands``."""

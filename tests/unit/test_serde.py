@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 import json
+import typing
 from typing import Any
 
 import pytest
@@ -20,7 +21,7 @@ from orchestrator.kafka import (
     encode_key,
 )
 from orchestrator.models import KestrelModel
-from orchestrator.models.messages import KillExecution, LogEntry
+from orchestrator.models.messages import ExecutionCommand, KillExecution, LogEntry
 
 SAMPLES = every_message()
 
@@ -32,16 +33,10 @@ def sample_id(sample: tuple[TopicSpec[Any], str, KestrelModel]) -> str:
 def test_samples_cover_every_topic_and_command() -> None:
     assert {spec.logical for spec, _, _ in SAMPLES} == {spec.logical for spec in TOPICS}
     command_types = {command.type for command in execution_commands()}  # type: ignore[attr-defined]
-    assert command_types == {
-        "create",
-        "kill",
-        "resume",
-        "restart",
-        "replay",
-        "delete",
-        "child-ended",
-        "timer",
-    }
+    union = typing.get_args(typing.get_args(ExecutionCommand)[0])
+    declared = {model.model_fields["type"].default for model in union}
+    assert len(declared) == 9 and "worker-lost" in declared
+    assert command_types == declared
 
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=sample_id)

@@ -1,0 +1,286 @@
+"""``kestrel executor``, ``kestrel worker`` and ``kestrel server standalone|local``."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+from typing import Protocol
+
+import click
+
+from orchestrator.cli.context import default_instance_id, make_renderer, settings_from
+from orchestrator.kafka import ensure_topics
+from orchestrator.settings import KestrelSettings
+
+log = logging.getLogger("kestrel")
+
+
+class Service(Protocol):
+    """What a runnable service offers: a blocking run and a stop."""
+
+    def run(self) -> None:
+        """Run until stopped."""
+
+    def stop(self) -> None:
+        """Ask to stop."""
+
+
+def _configure_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)-5s %(name)s %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def run_services(services: list[Service]) -> None:
+    """Run services in threads until SIGINT/SIGTERM, then stop them and wait."""
+    failures: list[BaseException] = []
+    stopping = threading.Event()
+
+    def guarded(service: Service) -> Callable[[], None]:
+        def body() -> None:
+            try:
+                service.run()
+            except BaseException as exc:  # a dead service stops the process
+                failures.append(exc)
+                stopping.set()
+
+        return body
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        del frame
+        log.info("received signal %d, stopping", signum)
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    threads = [threading.Thread(target=guarded(s), name=type(s).__name__) for s in services]
+    for thread in threads:
+        thread.start()
+    while not stopping.wait(0.5):
+        if not any(thread.is_alive() for thread in threads):
+            break
+    for service in services:
+        service.stop()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise failures[0]
+
+
+def build_services(
+    settings: KestrelSettings,
+    *,
+    executor: bool,
+    workers: int,
+    threads: int | None,
+    indexer: bool = True,
+    instance_id: str | None = None,
+) -> list[Service]:
+    """Create the services of this process (executor, workers, and the indexer)."""
+    from executor.processor import ExecutorProcessor
+    from worker.service import WorkerService
+
+    renderer = make_renderer()
+    services: list[Service] = []
+    if executor:
+        name = instance_id or default_instance_id(settings, "executor")
+        services.append(ExecutorProcessor(settings, name, renderer))
+    for index in range(workers):
+        name = instance_id or default_instance_id(settings, f"worker-{index}")
+        services.append(WorkerService(settings, name, renderer, threads))
+    if indexer:
+        services += _optional_indexer(settings)
+    return services
+
+
+def _optional_indexer(settings: KestrelSettings) -> list[Service]:
+    try:
+        from indexer.service import IndexerService  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return []
+    indexer: Service = IndexerService(settings, default_instance_id(settings, "indexer"))
+    return [indexer]
+
+
+_config_option = click.option(
+    "--config",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    envvar="KESTREL_CONFIG",
+    help="A YAML settings file.",
+)
+_verbose_option = click.option("--verbose", "-v", is_flag=True, help="Debug logging.")
+
+
+@click.command("executor")
+@_config_option
+@click.option("--instance-id", help="Stable id of this executor (static group membership).")
+@_verbose_option
+def executor_command(config: Path | None, instance_id: str | None, verbose: bool) -> None:
+    """Run an executor: advances executions, exactly once."""
+    _configure_logging(verbose)
+    settings = settings_from(config)
+    ensure_topics(settings)
+    services = build_services(
+        settings, executor=True, workers=0, threads=None, indexer=False, instance_id=instance_id
+    )
+    run_services(services)
+
+
+@click.command("worker")
+@_config_option
+@click.option("--threads", type=click.IntRange(1), help="Task runs at once.")
+@click.option("--instance-id", help="Stable id of this worker (static group membership).")
+@_verbose_option
+def worker_command(
+    config: Path | None, threads: int | None, instance_id: str | None, verbose: bool
+) -> None:
+    """Run a worker: runs task runs and reports results, logs and heartbeats."""
+    _configure_logging(verbose)
+    settings = settings_from(config)
+    ensure_topics(settings)
+    from worker.service import WorkerService
+
+    name = instance_id or default_instance_id(settings, "worker")
+    run_services([WorkerService(settings, name, make_renderer(), threads)])
+
+
+@click.group("server")
+def server_group() -> None:
+    """Run every service in one process."""
+
+
+@server_group.command("standalone")
+@_config_option
+@click.option("--threads", type=click.IntRange(1), help="Task runs at once.")
+@_verbose_option
+def standalone_command(config: Path | None, threads: int | None, verbose: bool) -> None:
+    """Executor, worker and indexer in one process, on the configured Kafka and ES."""
+    _configure_logging(verbose)
+    settings = settings_from(config)
+    ensure_topics(settings)
+    run_services(build_services(settings, executor=True, workers=1, threads=threads))
+
+
+@server_group.command("local")
+@_config_option
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the embedded Kafka and Elasticsearch keep their data.",
+)
+@click.option("--threads", type=click.IntRange(1), help="Task runs at once.")
+@click.option(
+    "--deploy",
+    "deploy_paths",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Flows to deploy once the server is up.",
+)
+@click.option("--run", "run_flow", metavar="NAMESPACE.FLOW_ID", help="A flow to run once deployed.")
+@_verbose_option
+def local_command(
+    config: Path | None,
+    data_dir: Path | None,
+    threads: int | None,
+    deploy_paths: tuple[Path, ...],
+    run_flow: str | None,
+    verbose: bool,
+) -> None:
+    """Start embedded Kafka and Elasticsearch, then every service, until Ctrl-C."""
+    from orchestrator.backends import resolve_backends
+
+    _configure_logging(verbose)
+    settings = settings_from(config)
+    backends = resolve_backends(data_dir or settings.data_dir)
+    try:
+        settings = settings.model_copy(
+            update={
+                "kafka": settings.kafka.model_copy(update={"bootstrap": backends.kafka_bootstrap}),
+                "elasticsearch": settings.elasticsearch.model_copy(
+                    update={"url": backends.elasticsearch_url}
+                ),
+            }
+        )
+        click.echo(f"Kafka listens on {backends.kafka_bootstrap}")
+        click.echo(f"Elasticsearch listens on {backends.elasticsearch_url}")
+        click.echo("From another terminal:")
+        click.echo(f"  export KESTREL_KAFKA_BOOTSTRAP={backends.kafka_bootstrap}")
+        click.echo(f"  export KESTREL_ELASTICSEARCH_URL={backends.elasticsearch_url}")
+        ensure_topics(settings)
+        services = build_services(settings, executor=True, workers=1, threads=threads)
+        if deploy_paths or run_flow:
+            services.append(_Demo(settings, list(deploy_paths), run_flow))
+        run_services(services)
+    finally:
+        backends.stop()
+
+
+class _Demo:
+    """Deploys flows and runs one once the server is up (``make run``)."""
+
+    def __init__(self, settings: KestrelSettings, paths: list[Path], flow: str | None) -> None:
+        self._settings = settings
+        self._paths = paths
+        self._flow = flow
+        self._stop = threading.Event()
+
+    def run(self) -> None:
+        from orchestrator.cli.control import run_execution
+        from orchestrator.cli.deploy import deploy_files
+
+        for each in deploy_files(self._settings, self._paths):
+            click.echo(f"deployed {each.namespace}.{each.flow_id} revision {each.revision}")
+        if self._flow:
+            namespace, _, flow_id = self._flow.rpartition(".")
+            run_execution(
+                self._settings, namespace, flow_id, None, wait=True, as_json=False, timeout=120
+            )
+        click.echo("Kestrel is running; press Ctrl-C to stop.")
+        self._stop.wait()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+@click.group("topics")
+def topics_group() -> None:
+    """Create or describe Kestrel's topics."""
+
+
+@topics_group.command("create")
+@_config_option
+def topics_create_command(config: Path | None) -> None:
+    """Create missing topics (idempotent)."""
+    created = ensure_topics(settings_from(config))
+    for name in created:
+        click.echo(f"created {name}")
+    if not created:
+        click.echo("every topic exists")
+
+
+@topics_group.command("describe")
+@_config_option
+def topics_describe_command(config: Path | None) -> None:
+    """Show every topic: partitions, cleanup policy, and differences from the registry."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from orchestrator.kafka import describe_topics
+
+    table = Table("topic", "exists", "partitions", "cleanup.policy", "problems")
+    for topic in describe_topics(settings_from(config)):
+        table.add_row(
+            topic.name,
+            "yes" if topic.exists else "no",
+            str(topic.partitions or ""),
+            topic.configs.get("cleanup.policy", ""),
+            "; ".join(topic.problems),
+        )
+    Console().print(table)

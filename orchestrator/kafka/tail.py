@@ -1,0 +1,90 @@
+"""Reading topics without a consumer group: every reader sees every record.
+
+Used for what each process must see in full: flows and worker heartbeats (executor), kill
+notices (every worker), and an execution followed by the CLI. Nothing is committed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+import confluent_kafka
+
+from orchestrator.kafka._logging import with_logger
+from orchestrator.kafka.consumer import fetch
+from orchestrator.kafka.errors import TopicError, from_confluent
+from orchestrator.kafka.records import Record
+from orchestrator.kafka.topics import Topics, TopicSpec
+from orchestrator.settings import KafkaSettings, KestrelSettings, kafka_settings
+
+
+class TopicTail:
+    """Follows topics from their beginning (or their end), on every partition or chosen ones."""
+
+    def __init__(
+        self,
+        settings: KafkaSettings | KestrelSettings,
+        specs: Iterable[TopicSpec[Any]],
+        *,
+        from_beginning: bool = True,
+        partitions: dict[str, list[int]] | None = None,
+        read_committed: bool = True,
+    ) -> None:
+        """Assign the partitions of ``specs`` (all, or ``partitions[logical name]``).
+
+        Raises:
+            TopicError: a topic does not exist.
+        """
+        settings = kafka_settings(settings)
+        self.topics = Topics(settings.topic_prefix)
+        config = settings.consumer_config(
+            f"kestrel-tail-{uuid.uuid4().hex}", read_committed=read_committed
+        )
+        config.pop("group.instance.id", None)  # assigned, never a group member
+        self._consumer = confluent_kafka.Consumer(with_logger(config))
+        assignment = []
+        for spec in specs:
+            name = self.topics.name(spec)
+            chosen = (partitions or {}).get(spec.logical)
+            if chosen is None:
+                metadata = self._consumer.list_topics(name, timeout=settings.admin_timeout)
+                topic = metadata.topics.get(name)
+                if topic is None or topic.error is not None or not topic.partitions:
+                    self._consumer.close()
+                    raise TopicError(name, "does not exist; run `kestrel topics create`")
+                chosen = sorted(topic.partitions)
+            for partition in chosen:
+                start = confluent_kafka.OFFSET_BEGINNING
+                if not from_beginning:
+                    # The end as of now, resolved here: OFFSET_END would be resolved only at
+                    # the first fetch, missing records produced in between.
+                    part = confluent_kafka.TopicPartition(name, partition)
+                    _, start = self._consumer.get_watermark_offsets(
+                        part, timeout=settings.admin_timeout
+                    )
+                assignment.append(confluent_kafka.TopicPartition(name, partition, start))
+        self._consumer.assign(assignment)
+
+    def poll(self, max_messages: int = 1000, timeout: float = 0.0) -> list[Record]:
+        """Return the records available now (waiting up to ``timeout`` for a first one)."""
+        records = []
+        for message in fetch(self._consumer, max_messages, timeout):
+            error = message.error()
+            if error is not None:
+                if error.code() == confluent_kafka.KafkaError._PARTITION_EOF:
+                    continue
+                raise from_confluent(error, "consume", topic=message.topic())
+            records.append(Record.from_message(message))
+        return records
+
+    def close(self) -> None:
+        """Stop reading."""
+        self._consumer.close()
+
+    def __enter__(self) -> TopicTail:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

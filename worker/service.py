@@ -1,0 +1,236 @@
+"""The worker service: takes task runs from ``worker-tasks`` and runs them concurrently.
+
+Before running an attempt the worker reports it RUNNING and commits the offset in one
+transaction, so a task is never silently dropped: if the worker dies afterwards, the
+executor sees the missing heartbeats and runs the attempt again. Results, logs and
+heartbeats go through an idempotent producer; a result is flushed before the slot frees.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from orchestrator.kafka import (
+    TOPICS,
+    DeserializationError,
+    KafkaConsumer,
+    KafkaProducer,
+    Record,
+    TopicTail,
+    dead_letter,
+)
+from orchestrator.models.messages import (
+    LogEntry,
+    RunningTaskRun,
+    WorkerInstance,
+    WorkerTask,
+    WorkerTaskResult,
+)
+from orchestrator.models.state import StateType, utcnow
+from orchestrator.settings import KestrelSettings
+from orchestrator.templating import TemplateRenderer
+from worker.runner import run_task, started
+
+log = logging.getLogger("kestrel.worker")
+
+GROUP_ID = "kestrel-workers"
+_REMEMBERED_KILLS = 10_000
+
+
+@dataclass
+class _Running:
+    task: WorkerTask
+    cancelled: threading.Event = field(default_factory=threading.Event)
+    handed_back: bool = False
+    future: Future[None] | None = None
+
+
+class WorkerService:
+    """One worker process (an incarnation of a stable instance id)."""
+
+    def __init__(
+        self,
+        settings: KestrelSettings,
+        instance_id: str,
+        renderer: TemplateRenderer,
+        threads: int | None = None,
+    ) -> None:
+        """Connect to Kafka; ``instance_id`` is stable, each start is a new incarnation."""
+        self.settings = settings
+        self.instance_id = instance_id
+        self.worker_id = f"{instance_id}-{uuid.uuid4().hex[:8]}"
+        self.slots = threads or settings.runtime.worker_threads
+        self._renderer = renderer
+        self._started = utcnow()
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._running: dict[str, _Running] = {}
+        self._killed: OrderedDict[str, None] = OrderedDict()
+        self._pool = ThreadPoolExecutor(self.slots, thread_name_prefix="kestrel-task")
+        self._next_beat = 0.0
+        self._tx = KafkaProducer(
+            settings, transactional_id=f"kestrel-worker-{instance_id}", client_id=self.worker_id
+        )
+        self._out = KafkaProducer(settings, client_id=self.worker_id)
+        self._kills = TopicTail(settings, [TOPICS.kills], from_beginning=False)
+        self._consumer = KafkaConsumer(
+            settings, GROUP_ID, instance_id=instance_id, client_id=self.worker_id
+        )
+
+    def stop(self) -> None:
+        """Stop taking work; running tasks get ``shutdown_grace`` seconds to finish."""
+        self._stop.set()
+
+    def run(self) -> None:
+        """Take, run and report task runs until `stop` is called."""
+        self._consumer.subscribe([TOPICS.worker_tasks])
+        runtime = self.settings.runtime
+        log.info("worker %s started with %d slots", self.worker_id, self.slots)
+        try:
+            while not self._stop.is_set():
+                self._heartbeat()
+                self._read_kills()
+                free = self.slots - len(self._running)
+                if free <= 0:
+                    self._out.poll(runtime.poll_timeout)
+                    continue
+                records = self._consumer.poll_batch(free, runtime.poll_timeout)
+                if records:
+                    self._start(records)
+                self._out.poll(0)
+            self._shutdown()
+        finally:
+            self.close()
+
+    def _start(self, records: list[Record]) -> None:
+        tasks: list[WorkerTask] = []
+        self._tx.begin()
+        try:
+            for record in records:
+                try:
+                    task = record.decoded_value(TOPICS.worker_tasks)
+                except DeserializationError as exc:
+                    letter = dead_letter(record, str(exc), "worker")
+                    self._tx.send(TOPICS.dead_letters, record.key_str or "", letter)
+                    continue
+                self._tx.send(
+                    TOPICS.worker_results, task.task_run.execution_id, started(task, self.worker_id)
+                )
+                tasks.append(task)
+            self._tx.send_offsets(self._consumer)
+            self._tx.commit()
+        except BaseException:
+            self._tx.abort()
+            raise
+        for task in tasks:
+            running = _Running(task)
+            if task.task_run.id in self._killed:
+                running.cancelled.set()
+            with self._lock:
+                self._running[task.task_run.id] = running
+            running.future = self._pool.submit(self._execute, running)
+
+    def _execute(self, running: _Running) -> None:
+        task = running.task
+        try:
+            result = run_task(task, self._renderer, self._log, self.worker_id, running.cancelled)
+        except Exception as exc:  # a bug in the worker itself: still report the attempt
+            log.exception("task run %s crashed the worker code", task.task_run.id)
+            result = started(task, self.worker_id).model_copy(
+                update={"state": StateType.FAILED, "outputs": {}}
+            )
+            del exc
+        if not running.handed_back:
+            self._report(result)
+        with self._lock:
+            self._running.pop(task.task_run.id, None)
+
+    def _report(self, result: WorkerTaskResult) -> None:
+        self._out.send(TOPICS.worker_results, result.execution_id, result)
+        self._out.flush()  # the slot frees only once the result is safe
+
+    def _log(self, entry: LogEntry) -> None:
+        self._out.send(TOPICS.logs, entry.execution_id, entry)
+
+    def _read_kills(self) -> None:
+        for record in self._kills.poll():
+            try:
+                notice = record.decoded(TOPICS.kills)
+            except DeserializationError:
+                continue
+            if notice is None:
+                continue
+            with self._lock:
+                targets = [
+                    running
+                    for run_id, running in self._running.items()
+                    if running.task.task_run.execution_id == notice.execution_id
+                    and (not notice.task_run_ids or run_id in notice.task_run_ids)
+                ]
+            for running in targets:
+                running.cancelled.set()
+            for run_id in notice.task_run_ids:
+                self._killed[run_id] = None
+            while len(self._killed) > _REMEMBERED_KILLS:
+                self._killed.popitem(last=False)
+
+    def _heartbeat(self, status: str = "RUNNING", force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now < self._next_beat:
+            return
+        self._next_beat = now + self.settings.runtime.heartbeat_interval
+        with self._lock:
+            running = [
+                RunningTaskRun(
+                    execution_id=each.task.task_run.execution_id,
+                    task_run_id=each.task.task_run.id,
+                    attempt=each.task.attempt,
+                )
+                for each in self._running.values()
+            ]
+        beat = WorkerInstance(
+            worker_id=self.worker_id,
+            instance_id=self.instance_id,
+            hostname=socket.gethostname(),
+            pid=os.getpid(),
+            slots=self.slots,
+            started=self._started,
+            status=status,
+            running=running,
+        )
+        self._out.send(TOPICS.worker_heartbeats, self.worker_id, beat)
+        self._out.poll(0)
+
+    def _shutdown(self) -> None:
+        """Let running tasks finish for a grace period, then hand the rest back."""
+        self._heartbeat("TERMINATING", force=True)
+        deadline = time.monotonic() + self.settings.runtime.shutdown_grace
+        while self._running and time.monotonic() < deadline:
+            self._read_kills()
+            self._out.poll(0.1)
+        with self._lock:
+            leftovers = list(self._running.values())
+        for running in leftovers:
+            running.handed_back = True
+            running.cancelled.set()
+        if leftovers:
+            log.warning("handing back %d unfinished task runs", len(leftovers))
+        self._heartbeat("STOPPED", force=True)
+        self._out.flush()
+
+    def close(self) -> None:
+        """Close every client (safe to call twice)."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for closer in (self._consumer.close, self._kills.close, self._tx.close, self._out.close):
+            try:
+                closer()
+            except Exception as exc:  # closing must go on
+                log.debug("while closing: %s", exc)
