@@ -29,6 +29,7 @@ from orchestrator.kafka import (
     TopicPartition,
     Topics,
     dead_letter,
+    group_id,
     partition_for,
     read_topic_to_end,
 )
@@ -41,7 +42,7 @@ from orchestrator.templating import TemplateRenderer
 
 log = logging.getLogger("kestrel.executor")
 
-GROUP_ID = "kestrel-executor"
+ROLE = "executor"
 _ENVELOPE_BYTES = 4096  # room for the record's key, headers and transaction markers
 
 
@@ -72,10 +73,15 @@ class ExecutorProcessor:
         self.flows = FlowStore(settings)
         self.workers = WorkerMonitor(settings)
         self._producer = KafkaProducer(
-            settings, transactional_id=f"kestrel-executor-{instance_id}", client_id=instance_id
+            settings,
+            transactional_id=group_id(settings.kafka.topic_prefix, f"{ROLE}-{instance_id}"),
+            client_id=instance_id,
         )
         self._consumer = KafkaConsumer(
-            settings, GROUP_ID, instance_id=instance_id, client_id=instance_id
+            settings,
+            group_id(settings.kafka.topic_prefix, ROLE),
+            instance_id=instance_id,
+            client_id=instance_id,
         )
 
     # ---- the engine's Environment -----------------------------------------------------------
@@ -230,4 +236,4 @@ class ExecutorProcessor:
                 log.debug("while closing: %s", exc)
 
 
-__all__ = ["GROUP_ID", "ExecutorError", "ExecutorProcessor"]
+__all__ = ["ROLE", "ExecutorError", "ExecutorProcessor"]

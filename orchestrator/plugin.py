@@ -8,13 +8,26 @@ type and message. Plugins import only from this module (and the task base classe
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from orchestrator.errors import OrchestratorError
 from orchestrator.models.execution import TaskRun
 from orchestrator.models.messages import LogEntry
+from orchestrator.storage import (
+    LocalStorage,
+    Storage,
+    StorageError,
+    StorageFileNotFoundError,
+    StoragePathError,
+    is_storage_uri,
+    task_run_prefix,
+)
 from orchestrator.tasks.base import LogLevel, RunnableTask, Task
 from orchestrator.templating import TemplateRenderer
 
@@ -93,7 +106,11 @@ class TaskLogger:
 
 
 class RunContext:
-    """Everything a task run may use: its variables, rendering, logging and cancellation."""
+    """Everything a task run may use: its variables, rendering, logging and cancellation.
+
+    Files: `working_directory` gives an attempt a fresh scratch folder, `put_file` stores a
+    file in the internal storage and returns its ``kestrel://`` URI, `get_file` reads one.
+    """
 
     def __init__(
         self,
@@ -105,8 +122,15 @@ class RunContext:
         renderer: TemplateRenderer,
         log_sink: LogSink,
         worker_id: str | None = None,
+        storage: Storage | None = None,
+        working_dir: Path | str | None = None,
     ) -> None:
-        """Create the context of one attempt of ``task_run``."""
+        """Create the context of one attempt of ``task_run``.
+
+        ``storage`` defaults to a `LocalStorage` on the settings' ``storage.base_dir``, made
+        on first use; ``working_dir`` is where scratch folders are made (the system's
+        temporary directory if None).
+        """
         self.task = task
         self.task_run = task_run
         self.attempt = attempt
@@ -116,24 +140,31 @@ class RunContext:
         self._renderer = renderer
         self._secrets: set[str] = set()
         self.logger = TaskLogger(self, log_sink, task.log_level)
+        self.working_dir = None if working_dir is None else Path(working_dir)
+        self.warning: str | None = None
+        self._storage = storage
 
-    def render(self, value: Any, property_path: str) -> Any:
+    def render(self, value: Any, property_path: str, extra: Mapping[str, Any] | None = None) -> Any:
         """Render ``value`` (strings, and recursively dicts and lists) with the variables.
+
+        ``extra`` adds variables for this call only (a task's ``workingDir``, for example).
 
         Raises:
             TemplateError: naming this task and ``property_path``.
         """
         return self._renderer.render_recursive(
             value,
-            self.variables,
+            self.variables if not extra else {**self.variables, **extra},
             task_id=self.task_run.task_id,
             property_path=property_path,
             used_secrets=self._secrets,
         )
 
-    def render_text(self, value: Any, property_path: str) -> str:
+    def render_text(
+        self, value: Any, property_path: str, extra: Mapping[str, Any] | None = None
+    ) -> str:
         """Render ``value`` and return it as text."""
-        rendered = self.render(value, property_path)
+        rendered = self.render(value, property_path, extra)
         return rendered if isinstance(rendered, str) else str(rendered)
 
     def mask(self, text: str) -> str:
@@ -155,6 +186,55 @@ class RunContext:
             return [self.mask_value(item) for item in value]
         return value
 
+    def set_warning(self, reason: str) -> None:
+        """Ask for the attempt to end WARNING instead of SUCCESS (if it does not fail)."""
+        self.warning = reason
+
+    @property
+    def storage(self) -> Storage:
+        """The internal storage this task run's files go to."""
+        if self._storage is None:
+            from orchestrator.settings import load_settings
+
+            self._storage = LocalStorage.from_settings(load_settings().storage)
+        return self._storage
+
+    @contextmanager
+    def working_directory(self) -> Iterator[Path]:
+        """Yield a fresh, empty folder for this attempt and remove it (and its content) after."""
+        if self.working_dir is not None:
+            self.working_dir.mkdir(parents=True, exist_ok=True)
+        prefix = f"kestrel-{self.task_run.task_id}-{self.attempt}-"
+        folder = Path(tempfile.mkdtemp(prefix=prefix, dir=self.working_dir))
+        try:
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def put_file(self, path: Path | str, name: str | None = None) -> str:
+        """Store a local file among this task run's files and return its ``kestrel://`` URI.
+
+        Args:
+            path: the file to store.
+            name: its name in the storage, a relative path (default: the file's name).
+
+        Raises:
+            StorageError: the file could not be stored (StoragePathError for a bad name).
+            OSError: the local file could not be read.
+        """
+        run = self.task_run
+        prefix = task_run_prefix(run.namespace, run.flow_id, run.execution_id, run.task_id, run.id)
+        with Path(path).open("rb") as stream:
+            return self.storage.put(f"{prefix.as_posix()}/{name or Path(path).name}", stream)
+
+    def get_file(self, uri: str) -> bytes:
+        """Return the content of a file of the internal storage.
+
+        Raises:
+            StorageFileNotFoundError: nothing is stored at ``uri``.
+        """
+        return self.storage.get(uri)
+
 
 __all__ = [
     "MASK",
@@ -162,8 +242,13 @@ __all__ = [
     "LogSink",
     "RunContext",
     "RunnableTask",
+    "Storage",
+    "StorageError",
+    "StorageFileNotFoundError",
+    "StoragePathError",
     "Task",
     "TaskFailedError",
     "TaskLogger",
+    "is_storage_uri",
     "is_truthy",
 ]

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from orchestrator.models.duration import format_duration
 from orchestrator.models.messages import TaskFailure, WorkerTask, WorkerTaskResult
 from orchestrator.models.state import StateType
-from orchestrator.plugin import LogSink, RunContext, TaskFailedError
+from orchestrator.plugin import LogSink, RunContext, Storage, TaskFailedError
 from orchestrator.tasks.base import TASK_TYPES, RunnableTask
 from orchestrator.templating import TemplateError, TemplateRenderer
 
@@ -38,8 +38,12 @@ def run_task(
     log_sink: LogSink,
     worker_id: str,
     cancelled: threading.Event | None = None,
+    storage: Storage | None = None,
 ) -> WorkerTaskResult:
-    """Run one attempt and report how it ended (never raises for a task's own failure)."""
+    """Run one attempt and report how it ended (never raises for a task's own failure).
+
+    A task that finished but called ``ctx.set_warning`` ends WARNING.
+    """
     run = worker_task.task_run
 
     def result(
@@ -75,6 +79,7 @@ def run_task(
         renderer=renderer,
         log_sink=log_sink,
         worker_id=worker_id,
+        storage=storage,
     )
     if cancelled is not None:
         context.cancelled = cancelled
@@ -102,7 +107,11 @@ def run_task(
         return result(StateType.KILLED, outputs={})
     error = outcome.get("error")
     if error is None:
-        return result(StateType.SUCCESS, outputs=context.mask_value(outcome.get("outputs") or {}))
+        outputs = context.mask_value(outcome.get("outputs") or {})
+        if context.warning is not None:
+            context.logger.warn(context.warning)
+            return result(StateType.WARNING, outputs=outputs)
+        return result(StateType.SUCCESS, outputs=outputs)
     failure = _failure(error)
     context.logger.error(context.mask(failure.message))
     return result(StateType.FAILED, outputs={}, failure=failure)

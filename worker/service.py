@@ -26,6 +26,7 @@ from orchestrator.kafka import (
     Record,
     TopicTail,
     dead_letter,
+    group_id,
 )
 from orchestrator.models.messages import (
     LogEntry,
@@ -36,12 +37,13 @@ from orchestrator.models.messages import (
 )
 from orchestrator.models.state import StateType, utcnow
 from orchestrator.settings import KestrelSettings
+from orchestrator.storage import LocalStorage
 from orchestrator.templating import TemplateRenderer
 from worker.runner import run_task, started
 
 log = logging.getLogger("kestrel.worker")
 
-GROUP_ID = "kestrel-workers"
+ROLE = "workers"
 _REMEMBERED_KILLS = 10_000
 
 
@@ -69,6 +71,7 @@ class WorkerService:
         self.worker_id = f"{instance_id}-{uuid.uuid4().hex[:8]}"
         self.slots = threads or settings.runtime.worker_threads
         self._renderer = renderer
+        self._storage = LocalStorage.from_settings(settings.storage)
         self._started = utcnow()
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -77,12 +80,17 @@ class WorkerService:
         self._pool = ThreadPoolExecutor(self.slots, thread_name_prefix="kestrel-task")
         self._next_beat = 0.0
         self._tx = KafkaProducer(
-            settings, transactional_id=f"kestrel-worker-{instance_id}", client_id=self.worker_id
+            settings,
+            transactional_id=group_id(settings.kafka.topic_prefix, f"{ROLE}-{instance_id}"),
+            client_id=self.worker_id,
         )
         self._out = KafkaProducer(settings, client_id=self.worker_id)
         self._kills = TopicTail(settings, [TOPICS.kills], from_beginning=False)
         self._consumer = KafkaConsumer(
-            settings, GROUP_ID, instance_id=instance_id, client_id=self.worker_id
+            settings,
+            group_id(settings.kafka.topic_prefix, ROLE),
+            instance_id=instance_id,
+            client_id=self.worker_id,
         )
 
     def stop(self) -> None:
@@ -141,7 +149,9 @@ class WorkerService:
     def _execute(self, running: _Running) -> None:
         task = running.task
         try:
-            result = run_task(task, self._renderer, self._log, self.worker_id, running.cancelled)
+            result = run_task(
+                task, self._renderer, self._log, self.worker_id, running.cancelled, self._storage
+            )
         except Exception as exc:  # a bug in the worker itself: still report the attempt
             log.exception("task run %s crashed the worker code", task.task_run.id)
             result = started(task, self.worker_id).model_copy(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,21 +28,26 @@ class Deployed:
     changed: bool
 
 
-def deploy_files(settings: KestrelSettings, paths: list[Path]) -> list[Deployed]:
+def deploy_files(
+    settings: KestrelSettings,
+    paths: list[Path],
+    warn: Callable[[str], None] = lambda message: None,
+) -> list[Deployed]:
     """Validate every file, then publish those whose source changed (all or nothing).
 
+    A template that does not parse is reported through ``warn`` but does not block the
+    deployment: as in Kestra, the task using it fails at run time, naming the property.
+
     Raises:
-        FlowValidationError: a file is invalid (nothing is published).
+        FlowValidationError: a file is not a valid flow (nothing is published).
     """
     files = find_flow_files(paths)
     sources = {}
     for file in files:
         source = file.read_text(encoding="utf-8")
-        problems = validate_source(source, str(file))
-        if problems:
-            from orchestrator.flows import FlowValidationError
-
-            raise FlowValidationError(problems)
+        parse_flow(source, str(file))  # raises FlowValidationError on structural problems
+        for problem in validate_source(source, str(file)):
+            warn(f"warning: {problem}")
         sources[file] = source
     ensure_topics(settings)
     current = read_topic_to_end(settings, TOPICS.flows)
@@ -75,7 +81,9 @@ def deploy_command(paths: tuple[Path, ...], config: Path | None) -> None:
     from orchestrator.flows import FlowValidationError
 
     try:
-        results = deploy_files(settings_from(config), list(paths))
+        results = deploy_files(
+            settings_from(config), list(paths), warn=lambda text: click.echo(text, err=True)
+        )
     except FlowValidationError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)

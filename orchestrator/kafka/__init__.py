@@ -26,7 +26,14 @@ from orchestrator.kafka.serde import (
     encode_key,
 )
 from orchestrator.kafka.tail import TopicTail
-from orchestrator.kafka.topics import TOPICS, TopicRegistry, Topics, TopicSpec, partition_for
+from orchestrator.kafka.topics import (
+    TOPICS,
+    TopicRegistry,
+    Topics,
+    TopicSpec,
+    group_id,
+    partition_for,
+)
 
 __all__ = [
     "LIBRDKAFKA_LOGGER",
@@ -59,6 +66,7 @@ __all__ = [
     "encode_key",
     "ensure_topics",
     "from_confluent",
+    "group_id",
     "partition_for",
     "read_topic_to_end",
 ]

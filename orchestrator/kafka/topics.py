@@ -214,3 +214,12 @@ class Topics:
 
     def __repr__(self) -> str:
         return f"Topics(prefix={self.prefix!r})"
+
+
+def group_id(prefix: str, role: str) -> str:
+    """The consumer group of a service role, scoped by the topic prefix.
+
+    Group ids are global on a cluster; two installations with different prefixes must not
+    share a group. The default prefix ``kestrel.`` gives ``kestrel-executor``.
+    """
+    return f"{prefix.rstrip('.')}-{role}"

@@ -1,0 +1,165 @@
+"""Running Kestrel services as real OS processes in tests, and watching their output topics."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from orchestrator.kafka import TOPICS, DeserializationError, KafkaProducer, TopicTail
+from orchestrator.models.execution import Execution
+from orchestrator.models.messages import CreateExecution, LogEntry
+from orchestrator.settings import KestrelSettings
+
+KESTREL = Path(sys.executable).parent / "kestrel"
+
+
+def service_env(settings: KestrelSettings, **runtime: Any) -> dict[str, str]:
+    """Environment variables that point a Kestrel process at the test's settings."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "KESTREL_KAFKA_BOOTSTRAP": settings.kafka.bootstrap,
+            "KESTREL_KAFKA__TOPIC_PREFIX": settings.kafka.topic_prefix,
+            "KESTREL_KAFKA__PARTITIONS": str(settings.kafka.partitions),
+            "KESTREL_ELASTICSEARCH_URL": settings.elasticsearch.url,
+            "KESTREL_ELASTICSEARCH__INDEX_PREFIX": settings.elasticsearch.index_prefix,
+            "KESTREL_STORAGE__BASE_DIR": str(settings.storage.base_dir),
+        }
+    )
+    for key, value in runtime.items():
+        env[f"KESTREL_RUNTIME__{key.upper()}"] = str(value)
+    return env
+
+
+class KestrelProcess:
+    """One ``kestrel ...`` service process; its output goes to a log file for diagnosis."""
+
+    def __init__(self, args: list[str], env: dict[str, str], log_path: Path) -> None:
+        self.args = args
+        self._env = env
+        self._log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> KestrelProcess:
+        log = self._log_path.open("ab")
+        self.process = subprocess.Popen(
+            [str(KESTREL), *self.args], env=self._env, stdout=log, stderr=subprocess.STDOUT
+        )
+        return self
+
+    def kill9(self) -> None:
+        """Kill the process with SIGKILL: no cleanup, no leaving the group."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def terminate(self, timeout: float = 30) -> int:
+        """Stop gracefully (SIGTERM) and return the exit code."""
+        assert self.process is not None
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=timeout)
+
+    def output(self) -> str:
+        return self._log_path.read_text(errors="replace")
+
+
+class SnapshotWatcher:
+    """Records every committed snapshot on ``executions`` and every log line, as they come."""
+
+    def __init__(self, settings: KestrelSettings) -> None:
+        self._tail = TopicTail(settings, [TOPICS.executions, TOPICS.logs], from_beginning=True)
+        self.snapshots: dict[str, list[Execution]] = {}
+        self.logs: list[LogEntry] = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            for record in self._tail.poll(timeout=0.2):
+                spec = self._tail.topics.spec_of(record.topic)
+                try:
+                    value = record.decoded(spec)
+                except DeserializationError:
+                    continue
+                with self._lock:
+                    if isinstance(value, Execution):
+                        self.snapshots.setdefault(value.id, []).append(value)
+                    elif isinstance(value, LogEntry):
+                        self.logs.append(value)
+
+    def latest(self, execution_id: str) -> Execution | None:
+        with self._lock:
+            seen = self.snapshots.get(execution_id)
+            return seen[-1] if seen else None
+
+    def chain(self, execution_id: str) -> list[Execution]:
+        """The execution and the ones a CREATE_NEW_EXECUTION retry started after it."""
+        chain = []
+        current = self.latest(execution_id)
+        while current is not None:
+            chain.append(current)
+            with self._lock:
+                successors = [
+                    seen[-1]
+                    for seen in self.snapshots.values()
+                    if seen[-1].parent_id == current.id
+                    and any(label.key == "system.replay" for label in seen[-1].labels)
+                ]
+            current = successors[0] if successors else None
+        return chain
+
+    def wait_for(
+        self,
+        execution_ids: Iterable[str],
+        done: Callable[[Execution], bool],
+        timeout: float,
+    ) -> dict[str, Execution]:
+        """Wait until every execution satisfies ``done``; raise with the stragglers if not."""
+        wanted = list(execution_ids)
+        deadline = time.monotonic() + timeout
+        while True:
+            latest = {each: (self.chain(each) or [None])[-1] for each in wanted}
+            pending = [each for each, ex in latest.items() if ex is None or not done(ex)]
+            if not pending:
+                return {each: ex for each, ex in latest.items() if ex is not None}
+            if time.monotonic() > deadline:
+                states = {
+                    each: latest[each].state.current if latest[each] else None
+                    for each in pending[:10]
+                }
+                raise AssertionError(f"{len(pending)} executions not done in {timeout}s: {states}")
+            time.sleep(0.1)  # polling a condition, bounded by the deadline
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self._tail.close()
+
+
+def ended(execution: Execution) -> bool:
+    """Terminal (and not a retry handing over to a new execution), or waiting for a resume."""
+    state = execution.state.current
+    if state.value == "RETRIED":
+        return False
+    return state.is_terminated or (state.value == "PAUSED" and not execution.timers)
+
+
+def submit(settings: KestrelSettings, creates: Iterable[CreateExecution]) -> list[str]:
+    """Publish Create commands; return their execution ids."""
+    ids = []
+    with KafkaProducer(settings) as producer:
+        for create in creates:
+            producer.send(TOPICS.execution_commands, create.execution_id, create)
+            ids.append(create.execution_id)
+        producer.flush()
+    return ids
