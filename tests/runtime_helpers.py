@@ -140,6 +140,22 @@ class SnapshotWatcher:
                 raise AssertionError(f"{len(pending)} executions not done in {timeout}s: {states}")
             time.sleep(0.1)  # polling a condition, bounded by the deadline
 
+    def wait_count(
+        self,
+        execution_ids: list[str],
+        done: Callable[[Execution], bool],
+        at_least: int,
+        timeout: float,
+    ) -> int:
+        """Wait until at least ``at_least`` of the executions satisfy ``done``."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            count = sum(1 for each in execution_ids if (ex := self.latest(each)) and done(ex))
+            if count >= at_least:
+                return count
+            time.sleep(0.02)  # polling a condition, bounded by the deadline
+        raise AssertionError(f"fewer than {at_least} executions done in {timeout}s")
+
     def close(self) -> None:
         self._stop.set()
         self._thread.join(timeout=5)

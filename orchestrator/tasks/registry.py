@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import threading
 from collections.abc import Iterable
 from importlib.metadata import entry_points
 from typing import Any, Generic, TypeVar
@@ -61,6 +62,9 @@ class TypeRegistry(Generic[T]):
         self._group = entry_point_group
         self._targets: dict[str, str | type[T]] = {}
         self._entry_points_loaded = False
+        # Workers resolve types from several threads at once; loading must happen once,
+        # completely, before anyone reads the result.
+        self._lock = threading.RLock()
 
     def register(self, name: str, target: str | type[T], aliases: Iterable[str] = ()) -> None:
         """Register ``target`` (a class or a ``"module:Class"`` string) under its names."""
@@ -70,7 +74,8 @@ class TypeRegistry(Generic[T]):
     def names(self) -> list[str]:
         """Return every registered name, aliases included."""
         self._load_entry_points()
-        return sorted(self._targets)
+        with self._lock:
+            return sorted(self._targets)
 
     def resolve(self, name: str) -> type[T]:
         """Return the class registered under ``name``.
@@ -80,16 +85,20 @@ class TypeRegistry(Generic[T]):
             PluginLoadError: the class could not be imported.
         """
         target = self._targets.get(name)
-        if target is None:
-            self._load_entry_points()
+        if isinstance(target, type):
+            return target
+        with self._lock:
             target = self._targets.get(name)
-        if target is None:
-            raise UnknownTypeError(self.kind, name, self.suggest(name))
-        if isinstance(target, str):
-            spec, target = target, self._import(name, target)
-            for each in [key for key, value in self._targets.items() if value == spec]:
-                self._targets[each] = target
-        return target
+            if target is None:
+                self._load_entry_points()
+                target = self._targets.get(name)
+            if target is None:
+                raise UnknownTypeError(self.kind, name, self.suggest(name))
+            if isinstance(target, str):
+                spec, target = target, self._import(name, target)
+                for each in [key for key, value in self._targets.items() if value == spec]:
+                    self._targets[each] = target
+            return target
 
     def suggest(self, name: str) -> list[str]:
         """Return registered names close to ``name``, best first."""
@@ -116,8 +125,9 @@ class TypeRegistry(Generic[T]):
         return loaded
 
     def _load_entry_points(self) -> None:
-        if self._entry_points_loaded:
-            return
-        self._entry_points_loaded = True
-        for entry_point in entry_points(group=self._group):
-            self._targets.setdefault(entry_point.name, entry_point.value)
+        with self._lock:
+            if self._entry_points_loaded:
+                return
+            for entry_point in entry_points(group=self._group):
+                self._targets.setdefault(entry_point.name, entry_point.value)
+            self._entry_points_loaded = True

@@ -153,3 +153,22 @@ def test_switch_case_keys_are_text_and_sleep_is_engine_resolved() -> None:
     assert isinstance(switch, Switch) and list(switch.cases) == ["1"]
     sleep = flow_with({"id": "z", "type": "kestrel.core.flow.Sleep", "duration": "PT1S"}).tasks[0]
     assert isinstance(sleep, Sleep) and sleep.is_flowable
+
+
+def test_concurrent_first_lookups_all_see_plugin_types() -> None:
+    import threading
+
+    registry: TypeRegistry[Task] = TypeRegistry("task", Task, "kestrel.plugins")
+    barrier = threading.Barrier(8)
+    found: list[object] = []
+
+    def look() -> None:
+        barrier.wait()
+        found.append(registry.resolve("io.kestra.plugin.scripts.shell.Commands"))
+
+    threads = [threading.Thread(target=look) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(found) == 8 and len({id(each) for each in found}) == 1

@@ -1,0 +1,196 @@
+"""Exactly once under crashes: executor and workers as separate processes, killed with -9.
+
+The embedded broker never evicts a member killed without leaving (BACKENDS.md), so a
+killed process is restarted with the same instance id (static membership gives it its
+partitions back). Takeover of a dead member's partitions by a survivor needs real Kafka.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from runtime_helpers import KestrelProcess, SnapshotWatcher, ended, service_env, submit
+
+from orchestrator.cli.deploy import deploy_files
+from orchestrator.kafka import ensure_topics, partition_for
+from orchestrator.models.execution import Execution, new_id
+from orchestrator.models.messages import CreateExecution
+from orchestrator.models.state import StateType
+from orchestrator.settings import KestrelSettings
+
+pytestmark = pytest.mark.integration
+FLOWS = Path(__file__).resolve().parents[1] / "flows" / "runtime"
+EXPECTED_RUNS = {"parallel-work": 5, "foreach-work": 5}
+FAST_FAILOVER = {"worker_dead_after": 4, "heartbeat_interval": 0.5}
+
+
+class Cluster:
+    """Kestrel processes of one test, each restartable with the same instance id."""
+
+    def __init__(self, settings: KestrelSettings, tmp_path: Path) -> None:
+        self.settings = settings
+        self.tmp_path = tmp_path
+        self.env = service_env(settings, **FAST_FAILOVER)
+        self.processes: list[KestrelProcess] = []
+
+    def start(self, role: str, instance_id: str) -> KestrelProcess:
+        log = self.tmp_path / f"{instance_id}.log"
+        process = KestrelProcess([role, "--instance-id", instance_id], self.env, log).start()
+        self.processes.append(process)
+        return process
+
+    def logs(self) -> str:
+        return "\n".join(p.output()[-1500:] for p in self.processes)
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.process is not None and process.process.poll() is None:
+                process.terminate(timeout=60)
+
+
+@pytest.fixture
+def cluster(settings: KestrelSettings, tmp_path: Path) -> Iterator[Cluster]:
+    ensure_topics(settings)
+    deploy_files(settings, [FLOWS])
+    running = Cluster(settings, tmp_path)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def watcher(settings: KestrelSettings) -> Iterator[SnapshotWatcher]:
+    watching = SnapshotWatcher(settings)
+    yield watching
+    watching.close()
+
+
+def _creates(count: int) -> list[CreateExecution]:
+    flows = list(EXPECTED_RUNS)
+    return [
+        CreateExecution(
+            execution_id=new_id(), namespace="kestrel.crash", flow_id=flows[index % len(flows)]
+        )
+        for index in range(count)
+    ]
+
+
+def _assert_exactly_once(watcher: SnapshotWatcher, finished: dict[str, Execution]) -> None:
+    for execution_id, execution in finished.items():
+        assert execution.state.current is StateType.SUCCESS, execution_id
+        assert len(execution.task_run_list) == EXPECTED_RUNS[execution.flow_id]
+        seqs = [snapshot.seq for snapshot in watcher.snapshots[execution_id]]
+        assert seqs == list(range(1, len(seqs) + 1)), f"{execution_id}: seq {seqs}"
+        for run in execution.task_run_list:
+            terminal = [h for h in run.state.histories if h.state.is_terminated]
+            assert len(terminal) == 1, f"{run.task_id} ended {len(terminal)} times"
+            assert len(run.attempts) <= 1, f"{run.task_id} ran {len(run.attempts)} times"
+
+
+def test_executor_killed_mid_flight_resumes_exactly_once(
+    settings: KestrelSettings, cluster: Cluster, watcher: SnapshotWatcher
+) -> None:
+    executor = cluster.start("executor", "crash-executor")
+    cluster.start("worker", "crash-worker")
+    ids = submit(settings, _creates(200))
+    watcher.wait_count(ids, ended, at_least=10, timeout=60)  # the run is under way
+    executor.kill9()
+    in_flight = sum(1 for each in ids if not ended(watcher.latest(each) or _never()))
+    cluster.start("executor", "crash-executor")  # same id: its partitions come back
+    finished = watcher.wait_for(ids, ended, timeout=180)
+    assert in_flight > 0, "the executor was killed after everything had ended"
+    _assert_exactly_once(watcher, finished)
+
+
+def _never() -> Execution:
+    return Execution(id="none", namespace="none", flow_id="none", flow_revision=1)
+
+
+def test_worker_killed_while_running_tasks_has_them_run_again(
+    settings: KestrelSettings, cluster: Cluster, watcher: SnapshotWatcher
+) -> None:
+    cluster.start("executor", "lost-executor")
+    worker = cluster.start("worker", "lost-worker")
+    creates = [
+        CreateExecution(
+            execution_id=new_id(),
+            namespace="kestrel.crash",
+            flow_id="slow-shell",
+            inputs={"seconds": 8},
+        )
+        for _ in range(6)
+    ]
+    ids = submit(settings, creates)
+    watcher.wait_for(ids, _shell_running, timeout=60)
+    worker.kill9()
+    cluster.start("worker", "lost-worker")  # a new incarnation of the same instance
+    finished = watcher.wait_for(ids, ended, timeout=120)
+    for execution in finished.values():
+        assert execution.state.current is StateType.SUCCESS, cluster.logs()
+        work = next(run for run in execution.task_run_list if run.task_id == "work")
+        assert len(work.attempts) == 2, "the lost attempt is followed by a new one"
+        lost, rerun = work.attempts
+        assert lost.state.current is StateType.FAILED and rerun.state.current is StateType.SUCCESS
+        assert lost.worker_id != rerun.worker_id
+
+
+def _shell_running(execution: Execution) -> bool:
+    return any(
+        run.task_id == "work" and run.state.current is StateType.RUNNING
+        for run in execution.task_run_list
+    )
+
+
+def test_two_executors_one_killed_the_other_keeps_serving(
+    settings: KestrelSettings, cluster: Cluster, watcher: SnapshotWatcher
+) -> None:
+    first = cluster.start("executor", "pair-executor-a")
+    second = cluster.start("executor", "pair-executor-b")
+    cluster.start("worker", "pair-worker")
+    _wait_for_partitions(first)
+    owned_by_second = _wait_for_partitions(second)
+    assert owned_by_second, "the second executor got no partition"
+    first.kill9()
+    ids = submit(settings, _creates(60))
+    partitions = settings.kafka.partitions
+    served = [each for each in ids if partition_for(each, partitions) in owned_by_second]
+    stranded = [each for each in ids if each not in served]
+    assert served and stranded
+    watcher.wait_for(served, ended, timeout=120)  # served while the other one is dead
+    assert all(watcher.latest(each) is None for each in stranded)
+    cluster.start("executor", "pair-executor-a")
+    finished = watcher.wait_for(ids, ended, timeout=120)
+    _assert_exactly_once(watcher, finished)
+
+
+def _wait_for_partitions(process: KestrelProcess, timeout: float = 60) -> set[int]:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = re.findall(r"restored \d+ executions of partitions \[([\d, ]*)\]", process.output())
+        if found:
+            return {int(p) for p in found[-1].split(",") if p.strip()}
+        time.sleep(0.1)  # polling the process log for a condition, bounded by the deadline
+    raise AssertionError(f"no partition assignment: {process.output()[-2000:]}")
+
+
+@pytest.mark.real_kafka
+@pytest.mark.skipif(
+    not os.environ.get("KESTREL_KAFKA_BOOTSTRAP"),
+    reason="a survivor takes over a dead member's partitions only on real Kafka",
+)
+def test_survivor_takes_over_a_dead_executors_partitions(
+    settings: KestrelSettings, cluster: Cluster, watcher: SnapshotWatcher
+) -> None:
+    first = cluster.start("executor", "takeover-a")
+    cluster.start("executor", "takeover-b")
+    cluster.start("worker", "takeover-worker")
+    _wait_for_partitions(first)
+    first.kill9()  # never restarted: real Kafka evicts it after session.timeout.ms
+    ids = submit(settings, _creates(40))
+    finished = watcher.wait_for(ids, ended, timeout=180)
+    _assert_exactly_once(watcher, finished)
