@@ -1,0 +1,153 @@
+"""Kill, resume and dead letters across processes: CLI -> Kafka -> executor -> workers."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import confluent_kafka
+import pytest
+from runtime_helpers import KESTREL, KestrelProcess, SnapshotWatcher, ended, service_env, submit
+
+from orchestrator.cli.deploy import deploy_files
+from orchestrator.kafka import TOPICS, Topics, TopicTail, ensure_topics
+from orchestrator.models.execution import Execution, new_id
+from orchestrator.models.messages import CreateExecution
+from orchestrator.models.state import StateType
+from orchestrator.settings import KestrelSettings
+
+pytestmark = pytest.mark.integration
+FLOWS = Path(__file__).resolve().parents[1] / "flows" / "runtime"
+
+
+@pytest.fixture
+def server(settings: KestrelSettings, tmp_path: Path) -> Iterator[KestrelProcess]:
+    ensure_topics(settings)
+    deploy_files(settings, [FLOWS])
+    env = service_env(settings)
+    env["KESTREL_KAFKA__INSTANCE_ID"] = f"control-{new_id()[:8]}"
+    process = KestrelProcess(["server", "standalone"], env, tmp_path / "server.log").start()
+    yield process
+    assert process.terminate() == 0, process.output()[-3000:]
+
+
+@pytest.fixture
+def watcher(settings: KestrelSettings) -> Iterator[SnapshotWatcher]:
+    watching = SnapshotWatcher(settings)
+    yield watching
+    watching.close()
+
+
+def cli(settings: KestrelSettings, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(KESTREL), *args],
+        env=service_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def start(settings: KestrelSettings, flow_id: str, **inputs: object) -> str:
+    create = CreateExecution(
+        execution_id=new_id(), namespace="kestrel.crash", flow_id=flow_id, inputs=inputs or None
+    )
+    return submit(settings, [create])[0]
+
+
+def run_state(execution: Execution, task_id: str) -> StateType | None:
+    run = next((r for r in execution.task_run_list if r.task_id == task_id), None)
+    return run.state.current if run else None
+
+
+def test_kill_a_sleeping_execution(
+    settings: KestrelSettings, server: KestrelProcess, watcher: SnapshotWatcher
+) -> None:
+    execution_id = start(settings, "sleepy")
+    watcher.wait_for([execution_id], lambda ex: run_state(ex, "nap") is StateType.RUNNING, 60)
+    result = cli(settings, "execution", "kill", execution_id)
+    assert result.returncode == 0, result.stderr
+    killed = watcher.wait_for([execution_id], ended, 30)[execution_id]
+    assert killed.state.current is StateType.KILLED
+    assert run_state(killed, "nap") is StateType.KILLED
+    assert run_state(killed, "never") is None
+    assert killed.timers == ()
+
+
+def test_resume_a_paused_execution_with_inputs(
+    settings: KestrelSettings, server: KestrelProcess, watcher: SnapshotWatcher
+) -> None:
+    execution_id = start(settings, "approval")
+    paused = watcher.wait_for([execution_id], ended, 60)[execution_id]
+    assert paused.state.current is StateType.PAUSED
+    result = cli(settings, "execution", "resume", execution_id, "--input", "approver=ops")
+    assert result.returncode == 0, result.stderr
+    done = watcher.wait_for([execution_id], lambda ex: ex.state.current.is_terminated, 30)
+    execution = done[execution_id]
+    assert execution.state.current is StateType.SUCCESS
+    approved = next(r for r in execution.task_run_list if r.task_id == "approved")
+    assert approved.outputs == {"value": "approved by ops"}
+
+
+def test_kill_a_long_shell_task_ends_its_process_group(
+    settings: KestrelSettings, server: KestrelProcess, watcher: SnapshotWatcher, tmp_path: Path
+) -> None:
+    pid_file = tmp_path / "shell.pid"
+    execution_id = start(settings, "slow-shell", seconds=120, pid_file=str(pid_file))
+    deadline = time.monotonic() + 60
+    while not (pid_file.exists() and pid_file.read_text().strip()):
+        assert time.monotonic() < deadline, server.output()[-2000:]
+        time.sleep(0.05)  # waiting for the task's shell to write its pid, bounded
+    group = os.getpgid(int(pid_file.read_text()))
+    assert cli(settings, "execution", "kill", execution_id).returncode == 0
+    killed = watcher.wait_for([execution_id], ended, 30)[execution_id]
+    assert killed.state.current is StateType.KILLED
+    assert run_state(killed, "work") is StateType.KILLED
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            break  # the whole process group is gone
+        assert time.monotonic() < deadline, "the shell's process group survived the kill"
+        time.sleep(0.05)  # the reaper takes a moment to clear ended processes
+
+
+def test_malformed_commands_go_to_dead_letters_and_processing_goes_on(
+    settings: KestrelSettings, server: KestrelProcess, watcher: SnapshotWatcher
+) -> None:
+    letters = TopicTail(settings, [TOPICS.dead_letters], from_beginning=True)
+    try:
+        foreign = confluent_kafka.Producer(settings.kafka.producer_config())  # a foreign client
+        topic = Topics.from_settings(settings).name(TOPICS.execution_commands)
+        foreign.produce(topic, b"{not json", b"bad-key")
+        assert foreign.flush(10) == 0
+        execution_id = start(settings, "parallel-work")
+        done = watcher.wait_for([execution_id], ended, 60)
+        assert done[execution_id].state.current is StateType.SUCCESS
+        deadline = time.monotonic() + 30
+        found = []
+        while not found and time.monotonic() < deadline:
+            found = [r.decoded(TOPICS.dead_letters) for r in letters.poll(timeout=0.5)]
+        assert found, "no dead letter"
+        letter = found[0]
+        assert letter is not None
+        assert letter.key == "bad-key" and letter.value == "{not json"
+        assert letter.topic.endswith("execution-commands") and letter.service == "executor"
+        assert letter.error
+    finally:
+        letters.close()
+
+
+def test_execution_run_wait_exit_codes(settings: KestrelSettings, server: KestrelProcess) -> None:
+    ok = cli(settings, "execution", "run", "kestrel.crash", "parallel-work", "--wait", "--json")
+    assert ok.returncode == 0, ok.stderr
+    assert '"current": "SUCCESS"' in ok.stdout
+    missing = cli(settings, "execution", "run", "kestrel.crash", "no-such-flow", "--wait")
+    assert missing.returncode == 2 and "no flow kestrel.crash.no-such-flow" in missing.stderr
+    bad = cli(settings, "execution", "run", "kestrel.crash", "slow-shell", "-i", "seconds=abc")
+    assert bad.returncode == 2 and "input 'seconds'" in bad.stderr
