@@ -138,7 +138,10 @@ def restart(work: Work) -> None:
     for run_id in targets - doomed:
         flowable = work.index.is_flowable(work.run(run_id).task_id)
         sleeping = isinstance(work.index.task(work.run(run_id).task_id), Sleep)
-        new_state = StateType.RUNNING if flowable and not sleeping else StateType.RESTARTED
+        # A Subflow is called again (a new child execution), not resolved from children.
+        calls = isinstance(work.index.task(work.run(run_id).task_id), Subflow)
+        resolved = flowable and not sleeping and not calls
+        new_state = StateType.RUNNING if resolved else StateType.RESTARTED
         work.set_run_state(run_id, new_state, error=None)
     work.timers = []
     work.set_state(StateType.RESTARTED)

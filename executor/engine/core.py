@@ -264,8 +264,7 @@ def _resolve_flowables(work: Work) -> None:
         if current.state.current is not StateType.RUNNING or not _has_children(task):
             continue
         assert isinstance(task, FlowableTask)
-        if isinstance(task, Pause) and not task.tasks:
-            continue
+        # A Pause without tasks that runs again after its pause (a restart) ends SUCCESS.
         state = state_of(work, current, task)
         if state is None and killing:
             children = work.children(current.id)

@@ -26,7 +26,7 @@ from orchestrator.models.messages import ChildEnded, CreateExecution
 from orchestrator.models.state import State, StateType
 from orchestrator.plugin import is_truthy
 from orchestrator.tasks.base import LogLevel
-from orchestrator.tasks.flow import Dag, EachParallel, ForEach, Parallel
+from orchestrator.tasks.flow import Dag, EachParallel, ForEach, Parallel, Subflow
 from orchestrator.templating import TemplateError, TemplateRenderer
 
 
@@ -53,6 +53,11 @@ def new_execution(command: CreateExecution, flow: Flow) -> Execution:
 def start(work: Work, command: CreateExecution) -> None:
     """Check inputs and limits of a new execution, then let it run (or wait, or end)."""
     if command.initial is not None:
+        # A replay or a flow-level retry: its snapshot is prepared, it only has to start.
+        if work.state.current is StateType.CREATED:
+            admit(work)
+        elif work.state.current is StateType.RESTARTED:
+            work.set_state(StateType.RUNNING)
         return
     flow = work.flow
     try:
@@ -133,7 +138,9 @@ def finish(
             ChildEnded(
                 execution_id=parent.execution_id,
                 task_run_id=parent.task_run_id,
-                child_execution_id=work.original.id,
+                # The id the parent waits on: a child retried as a new execution (its
+                # CREATE_NEW_EXECUTION retry) answers for the first one.
+                child_execution_id=work.original.original_id or work.original.id,
                 state=state,
                 outputs=work.outputs,
             )
@@ -243,7 +250,9 @@ def _replayed_runs(work: Work, from_run_id: str) -> list[TaskRun]:
     kept: list[TaskRun] = []
     for run in work.runs:
         if run.id == target.id or run.id in chain:
-            flowable = work.index.is_flowable(run.task_id)
+            # A Subflow is called again (a new child execution), not resolved from children.
+            calls = isinstance(work.index.task(run.task_id), Subflow)
+            flowable = work.index.is_flowable(run.task_id) and not calls
             new_state = StateType.RUNNING if flowable else StateType.RESTARTED
             kept.append(run.model_copy(update={"state": run.state.with_state(new_state, work.now)}))
         elif target.id in {parent.id for parent in work.ancestors(run)}:

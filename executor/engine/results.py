@@ -78,6 +78,14 @@ def finish_attempt(
     worker_id: str | None = None,
 ) -> None:
     """End the current attempt of ``run`` with ``outcome``, then retry or settle its state."""
+    task = work.index.task(run.task_id)
+    if isinstance(task, Labels) and outcome is StateType.SUCCESS:
+        refused = _system_labels(outputs)
+        if refused:
+            # Kestra's Labels task throws here: its attempt fails, with an ERROR log.
+            error = f"system labels cannot be set by a Labels task: {', '.join(refused)}"
+            outcome, outputs = StateType.FAILED, {}
+            work.log(LogLevel.ERROR, error, run)
     last = run.attempts[-1]
     closed = TaskRunAttempt(
         state=last.state.with_state(outcome, work.now), worker_id=worker_id or last.worker_id
@@ -86,7 +94,6 @@ def finish_attempt(
     run = work.put_fields(run, attempts=attempts, outputs=outputs, error=error)
     if outcome is StateType.FAILED and schedule_retry(work, run):
         return
-    task = work.index.task(run.task_id)
     state = outcome
     policy = work.index.retry_for(run.task_id)
     if state is StateType.SUCCESS and policy and policy.warning_on_retry and len(attempts) > 1:
@@ -102,13 +109,13 @@ def finish_attempt(
     work.set_run_state(run.id, state)
 
 
+def _system_labels(outputs: dict[str, Any]) -> list[str]:
+    keys = [str(item["key"]) for item in outputs.get("labels", [])]
+    return [key for key in keys if key.startswith(SYSTEM_PREFIX)]
+
+
 def _apply_labels(work: Work, run: TaskRun, outputs: dict[str, Any]) -> None:
     added = [Label(key=str(item["key"]), value=str(item["value"])) for item in outputs["labels"]]
-    system = [label.key for label in added if label.key.startswith(SYSTEM_PREFIX)]
-    if system:
-        message = f"system labels cannot be set by a Labels task: {', '.join(system)}"
-        work.set_run_state(run.id, StateType.FAILED, error=message, outputs={})
-        return
     work.labels = merged(work.labels, added)
     work.set_run_state(run.id, StateType.SUCCESS, outputs={})
 

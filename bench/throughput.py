@@ -1,0 +1,156 @@
+"""Runtime throughput and latency against the embedded backends and a standalone server.
+
+Submits N executions of a 2-task flow (Log + Return), then N of a 10-task flow, as fast as
+Kafka accepts them, and prints executions/min and end-to-end latency percentiles (creation
+to terminal state, from the snapshots' own timestamps); then the time of one execution of a
+flow with 40 tiny sequential tasks. It prints figures; it asserts nothing.
+
+    .venv/bin/python bench/throughput.py [--executions 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from orchestrator.backends import resolve_backends
+from orchestrator.cli.deploy import deploy_files
+from orchestrator.kafka import TOPICS, KafkaProducer, TopicTail, ensure_topics
+from orchestrator.models.execution import Execution, new_id
+from orchestrator.models.messages import CreateExecution
+from orchestrator.settings import KestrelSettings, load_settings
+
+NAMESPACE = "kestrel.bench"
+
+
+def flows(folder: Path) -> None:
+    two = """id: two-tasks
+namespace: kestrel.bench
+tasks:
+  - id: log
+    type: io.kestra.plugin.core.log.Log
+    message: "hello {{ execution.id }}"
+  - id: return
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ flow.id }}"
+"""
+    ten = "id: ten-tasks\nnamespace: kestrel.bench\ntasks:\n" + "".join(
+        f"  - id: t{i}\n    type: io.kestra.plugin.core.debug.Return\n    format: '{i}'\n"
+        for i in range(10)
+    )
+    forty = "id: forty-tasks\nnamespace: kestrel.bench\ntasks:\n" + "".join(
+        f"  - id: t{i}\n    type: io.kestra.plugin.core.debug.Return\n    format: '{i}'\n"
+        for i in range(40)
+    )
+    for name, text in (("two.yaml", two), ("ten.yaml", ten), ("forty.yaml", forty)):
+        (folder / name).write_text(text)
+
+
+def submit(settings: KestrelSettings, flow_id: str, count: int) -> list[str]:
+    ids = []
+    with KafkaProducer(settings) as producer:
+        for _ in range(count):
+            create = CreateExecution(execution_id=new_id(), namespace=NAMESPACE, flow_id=flow_id)
+            producer.send(TOPICS.execution_commands, create.execution_id, create)
+            ids.append(create.execution_id)
+        producer.flush()
+    return ids
+
+
+def wait(tail: TopicTail, ids: list[str], seen: dict[str, Execution], timeout: float) -> None:
+    pending = set(ids)
+    deadline = time.monotonic() + timeout
+    while pending:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{len(pending)} executions did not end within {timeout}s")
+        for record in tail.poll(max_messages=5000, timeout=0.5):
+            execution = record.decoded(TOPICS.executions)
+            if execution is None:
+                continue
+            seen[execution.id] = execution
+            if execution.state.current.is_terminated:
+                pending.discard(execution.id)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def report(name: str, ids: list[str], seen: dict[str, Execution]) -> None:
+    executions = [seen[each] for each in ids]
+    failed = [e.id for e in executions if e.state.current.value != "SUCCESS"]
+    starts = [e.state.start_date for e in executions if e.state.start_date]
+    ends = [e.state.end_date for e in executions if e.state.end_date]
+    latencies = [e.state.duration.total_seconds() * 1000 for e in executions if e.state.duration]
+    span = (max(ends) - min(starts)).total_seconds()
+    print(
+        f"{name}: {len(ids)} executions in {span:.1f}s = {len(ids) / span * 60:,.0f} executions/min"
+    )
+    print(
+        f"  latency ms: p50 {percentile(latencies, 0.5):.0f}  p95 {percentile(latencies, 0.95):.0f}"
+        f"  p99 {percentile(latencies, 0.99):.0f}  mean {statistics.mean(latencies):.0f}"
+        f"  (failed: {len(failed)})"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--executions", type=int, default=500)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="kestrel-bench-"))
+    backends = resolve_backends(work / "backends")
+    with backends:
+        settings = load_settings(
+            kafka={
+                "bootstrap": backends.kafka_bootstrap,
+                "topic_prefix": f"bench.{uuid.uuid4().hex[:8]}.",
+            },
+            elasticsearch={"url": backends.elasticsearch_url},
+        )
+        ensure_topics(settings)
+        flows(work)
+        deploy_files(settings, [work])
+        env = dict(os.environ)
+        env.update(
+            KESTREL_KAFKA_BOOTSTRAP=settings.kafka.bootstrap,
+            KESTREL_KAFKA__TOPIC_PREFIX=settings.kafka.topic_prefix,
+            KESTREL_ELASTICSEARCH_URL=settings.elasticsearch.url,
+            KESTREL_KAFKA__INSTANCE_ID=f"bench-{uuid.uuid4().hex[:6]}",
+        )
+        kestrel = Path(sys.executable).parent / "kestrel"
+        log = (work / "server.log").open("w")
+        server = subprocess.Popen(
+            [str(kestrel), "server", "standalone"], env=env, stdout=log, stderr=log
+        )
+        seen: dict[str, Execution] = {}
+        try:
+            with TopicTail(settings, [TOPICS.executions]) as tail:
+                warmup = submit(settings, "two-tasks", 5)
+                wait(tail, warmup, seen, 120)
+                for flow_id in ("two-tasks", "ten-tasks"):
+                    ids = submit(settings, flow_id, args.executions)
+                    wait(tail, ids, seen, 900)
+                    report(flow_id, ids, seen)
+                single = submit(settings, "forty-tasks", 1)
+                wait(tail, single, seen, 300)
+                duration = seen[single[0]].state.duration
+                assert duration is not None
+                print(
+                    f"forty-tasks: one execution of 40 sequential tasks in {duration.total_seconds():.2f}s"
+                )
+        finally:
+            server.terminate()
+            server.wait(60)
+    print(f"(server log: {work / 'server.log'})")
+
+
+if __name__ == "__main__":
+    main()
