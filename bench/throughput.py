@@ -143,9 +143,8 @@ def main() -> None:
                 wait(tail, single, seen, 300)
                 duration = seen[single[0]].state.duration
                 assert duration is not None
-                print(
-                    f"forty-tasks: one execution of 40 sequential tasks in {duration.total_seconds():.2f}s"
-                )
+                seconds = duration.total_seconds()
+                print(f"forty-tasks: one execution of 40 sequential tasks in {seconds:.2f}s")
         finally:
             server.terminate()
             server.wait(60)
