@@ -10,6 +10,7 @@ is restored from the ``executions`` topic, the changelog, on assignment.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from executor.workers import WorkerMonitor
 from orchestrator.kafka import (
     TOPICS,
     DeserializationError,
+    KafkaError,
     KafkaConsumer,
     KafkaProducer,
     Record,
@@ -154,7 +156,8 @@ class ExecutorProcessor:
                 self._producer.send_offsets(self._consumer)
             self._producer.commit()
         except BaseException:
-            self._producer.abort()
+            with contextlib.suppress(KafkaError):  # keep the first error
+                self._producer.abort()
             raise
         self.processed += len(records)
 

@@ -8,6 +8,7 @@ heartbeats go through an idempotent producer; a result is flushed before the slo
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from orchestrator.kafka import (
     TOPICS,
     DeserializationError,
+    KafkaError,
     KafkaConsumer,
     KafkaProducer,
     Record,
@@ -136,7 +138,8 @@ class WorkerService:
             self._tx.send_offsets(self._consumer)
             self._tx.commit()
         except BaseException:
-            self._tx.abort()
+            with contextlib.suppress(KafkaError):  # keep the first error
+                self._tx.abort()
             raise
         for task in tasks:
             running = _Running(task)

@@ -239,4 +239,7 @@ class KafkaProducer:
         elif self._in_transaction:
             with contextlib.suppress(KafkaError):
                 self.abort(timeout)
-        self._producer.poll(0)
+        # A fenced or otherwise fatally failed producer reports its error again on every
+        # call; at close there is nothing left to do about it.
+        with contextlib.suppress(confluent_kafka.KafkaException):
+            self._producer.poll(0)

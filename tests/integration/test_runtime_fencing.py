@@ -1,0 +1,87 @@
+"""A zombie cannot commit; a stopping worker hands back what it could not finish."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from runtime_helpers import KestrelProcess, SnapshotWatcher, ended, service_env, submit
+
+from orchestrator.cli.deploy import deploy_files
+from orchestrator.kafka import TOPICS, KafkaProducer, ProducerFencedError, ensure_topics, group_id
+from orchestrator.models.execution import new_id
+from orchestrator.models.messages import CreateExecution, KillExecution
+from orchestrator.models.state import StateType
+from orchestrator.settings import KestrelSettings
+
+pytestmark = pytest.mark.integration
+FLOWS = Path(__file__).resolve().parents[1] / "flows" / "runtime"
+
+
+def test_an_executor_zombie_is_fenced_by_its_successor(settings: KestrelSettings) -> None:
+    ensure_topics(settings)
+    transactional_id = group_id(settings.kafka.topic_prefix, "executor-zombie")
+    zombie = KafkaProducer(settings, transactional_id=transactional_id)
+    zombie.begin()
+    zombie.send(TOPICS.execution_commands, "e1", KillExecution(execution_id="e1"))
+    successor = KafkaProducer(settings, transactional_id=transactional_id)  # same instance
+    try:
+        with pytest.raises(ProducerFencedError):
+            zombie.commit()
+    finally:
+        successor.close()
+        zombie.close()
+
+
+@pytest.fixture
+def deployed(settings: KestrelSettings) -> KestrelSettings:
+    ensure_topics(settings)
+    deploy_files(settings, [FLOWS])
+    return settings
+
+
+@pytest.fixture
+def watcher(settings: KestrelSettings) -> Iterator[SnapshotWatcher]:
+    watching = SnapshotWatcher(settings)
+    yield watching
+    watching.close()
+
+
+def test_a_stopping_worker_hands_back_unfinished_work(
+    deployed: KestrelSettings, watcher: SnapshotWatcher, tmp_path: Path
+) -> None:
+    env = service_env(deployed, shutdown_grace=1, heartbeat_interval=0.5, worker_dead_after=4)
+    processes = [
+        KestrelProcess(["executor", "--instance-id", "handback-executor"], env, tmp_path / "e.log"),
+        KestrelProcess(["worker", "--instance-id", "handback-worker"], env, tmp_path / "w.log"),
+    ]
+    executor, worker = (process.start() for process in processes)
+    try:
+        create = CreateExecution(
+            execution_id=new_id(),
+            namespace="kestrel.crash",
+            flow_id="slow-shell",
+            inputs={"seconds": 6},
+        )
+        [execution_id] = submit(deployed, [create])
+        watcher.wait_for([execution_id], _working, timeout=60)
+        assert worker.terminate(timeout=30) == 0  # SIGTERM: 1 s of grace, then hand back
+        assert "handing back 1 unfinished task runs" in worker.output()
+        replacement = KestrelProcess(
+            ["worker", "--instance-id", "handback-worker"], env, tmp_path / "w2.log"
+        ).start()
+        processes.append(replacement)
+        done = watcher.wait_for([execution_id], ended, timeout=90)[execution_id]
+        assert done.state.current is StateType.SUCCESS, executor.output()[-2000:]
+        work = next(run for run in done.task_run_list if run.task_id == "work")
+        assert [a.state.current for a in work.attempts] == [StateType.FAILED, StateType.SUCCESS]
+    finally:
+        for process in processes:
+            if process.process is not None and process.process.poll() is None:
+                process.terminate()
+
+
+def _working(execution: object) -> bool:
+    runs = getattr(execution, "task_run_list", ())
+    return any(run.task_id == "work" and run.state.current is StateType.RUNNING for run in runs)
