@@ -24,8 +24,8 @@ from executor.workers import WorkerMonitor
 from orchestrator.kafka import (
     TOPICS,
     DeserializationError,
-    KafkaError,
     KafkaConsumer,
+    KafkaError,
     KafkaProducer,
     Record,
     TopicPartition,

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from orchestrator.kafka import (
     TOPICS,
     DeserializationError,
-    KafkaError,
     KafkaConsumer,
+    KafkaError,
     KafkaProducer,
     Record,
     TopicTail,
