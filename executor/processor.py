@@ -39,6 +39,7 @@ from orchestrator.models.execution import Execution
 from orchestrator.models.flow import Flow
 from orchestrator.models.messages import ResumeExecution, TimerFired, WorkerLost
 from orchestrator.models.state import utcnow
+from orchestrator.secrets import secret_codec
 from orchestrator.settings import KestrelSettings
 from orchestrator.templating import TemplateRenderer
 
@@ -66,7 +67,8 @@ class ExecutorProcessor:
         self._topics = Topics.from_settings(settings)
         self._partitions = TOPICS.executions.partitions_for(settings.kafka.partitions)
         self._engine = EngineSettings(
-            max_snapshot_bytes=settings.kafka.message_max_bytes - _ENVELOPE_BYTES
+            max_snapshot_bytes=settings.kafka.message_max_bytes - _ENVELOPE_BYTES,
+            secrets=secret_codec(settings),
         )
         self.store = ExecutionStore()
         self._stop = threading.Event()

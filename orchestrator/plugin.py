@@ -31,7 +31,7 @@ from orchestrator.storage import (
 from orchestrator.tasks.base import LogLevel, RunnableTask, Task
 from orchestrator.templating import TemplateRenderer
 
-MASK = "******"
+MASK = "********"
 _FALSE_TEXTS = frozenset({"", "false", "0", "-0", "null", "none"})
 
 LogSink = Callable[[LogEntry], None]
@@ -166,6 +166,10 @@ class RunContext:
         """Render ``value`` and return it as text."""
         rendered = self.render(value, property_path, extra)
         return rendered if isinstance(rendered, str) else str(rendered)
+
+    def add_secrets(self, values: set[str]) -> None:
+        """Treat ``values`` as secrets: they are masked in logs and outputs."""
+        self._secrets.update(value for value in values if value)
 
     def mask(self, text: str) -> str:
         """Replace every secret value revealed while rendering by a mask."""

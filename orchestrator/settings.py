@@ -223,6 +223,13 @@ def _default_home() -> Path:
     return Path.home() / ".kestrel"
 
 
+class SecuritySettings(_Section):
+    """Keys shared by every process of a cluster."""
+
+    secret_key: SecretStr | None = None
+    """Fernet key encrypting SECRET inputs (``kestrel secret-key`` prints a new one)."""
+
+
 class StorageSettings(_Section):
     """Internal storage of files (``kestrel://`` URIs)."""
 
@@ -315,6 +322,7 @@ class KestrelSettings(BaseSettings):
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     elasticsearch: ElasticsearchSettings = Field(default_factory=ElasticsearchSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
     indexer: IndexerSettings = Field(default_factory=IndexerSettings)
     data_dir: Path = Field(default_factory=lambda: _default_home() / "data")

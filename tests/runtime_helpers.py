@@ -18,6 +18,8 @@ from orchestrator.models.messages import CreateExecution, LogEntry
 from orchestrator.settings import KestrelSettings
 
 KESTREL = Path(sys.executable).parent / "kestrel"
+TEST_SECRET_KEY = "pEq3mTGXqTq4lJnUuO9E3gvZ8b1bo2QqkkS4GkC6uXo="
+"""The key every process of a test cluster shares (a test value, not a real secret)."""
 
 
 def service_env(settings: KestrelSettings, **runtime: Any) -> dict[str, str]:
@@ -31,6 +33,7 @@ def service_env(settings: KestrelSettings, **runtime: Any) -> dict[str, str]:
             "KESTREL_ELASTICSEARCH_URL": settings.elasticsearch.url,
             "KESTREL_ELASTICSEARCH__INDEX_PREFIX": settings.elasticsearch.index_prefix,
             "KESTREL_STORAGE__BASE_DIR": str(settings.storage.base_dir),
+            "KESTREL_SECURITY__SECRET_KEY": TEST_SECRET_KEY,
         }
     )
     for key, value in runtime.items():

@@ -16,6 +16,7 @@ from orchestrator.models.duration import format_duration
 from orchestrator.models.messages import TaskFailure, WorkerTask, WorkerTaskResult
 from orchestrator.models.state import StateType
 from orchestrator.plugin import LogSink, RunContext, Storage, TaskFailedError
+from orchestrator.secrets import SecretCodec, SecretError
 from orchestrator.tasks.base import TASK_TYPES, RunnableTask
 from orchestrator.templating import TemplateError, TemplateRenderer
 
@@ -39,10 +40,12 @@ def run_task(
     worker_id: str,
     cancelled: threading.Event | None = None,
     storage: Storage | None = None,
+    secrets: SecretCodec | None = None,
 ) -> WorkerTaskResult:
     """Run one attempt and report how it ended (never raises for a task's own failure).
 
-    A task that finished but called ``ctx.set_warning`` ends WARNING.
+    A task that finished but called ``ctx.set_warning`` ends WARNING. SECRET inputs arrive
+    encrypted; they are decrypted with ``secrets`` for rendering and masked in logs.
     """
     run = worker_task.task_run
 
@@ -71,16 +74,24 @@ def run_task(
         message = f"task type {task.type} cannot run on a worker"
         failure = TaskFailure(error_type=invalid, message=message, retryable=False)
         return result(StateType.FAILED, failure=failure)
+    variables, revealed = worker_task.context, set[str]()
+    if secrets is not None:
+        try:
+            variables, revealed = secrets.reveal(worker_task.context)
+        except SecretError as exc:
+            failure = TaskFailure(error_type="SecretError", message=str(exc), retryable=False)
+            return result(StateType.FAILED, failure=failure)
     context = RunContext(
         task=task,
         task_run=run,
         attempt=worker_task.attempt,
-        variables=worker_task.context,
+        variables=variables,
         renderer=renderer,
         log_sink=log_sink,
         worker_id=worker_id,
         storage=storage,
     )
+    context.add_secrets(revealed)
     if cancelled is not None:
         context.cancelled = cancelled
     outcome: dict[str, Any] = {}

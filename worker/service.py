@@ -38,6 +38,7 @@ from orchestrator.models.messages import (
     WorkerTaskResult,
 )
 from orchestrator.models.state import StateType, utcnow
+from orchestrator.secrets import secret_codec
 from orchestrator.settings import KestrelSettings
 from orchestrator.storage import LocalStorage
 from orchestrator.templating import TemplateRenderer
@@ -74,6 +75,7 @@ class WorkerService:
         self.slots = threads or settings.runtime.worker_threads
         self._renderer = renderer
         self._storage = LocalStorage.from_settings(settings.storage)
+        self._secrets = secret_codec(settings)
         self._started = utcnow()
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -153,7 +155,13 @@ class WorkerService:
         task = running.task
         try:
             result = run_task(
-                task, self._renderer, self._log, self.worker_id, running.cancelled, self._storage
+                task,
+                self._renderer,
+                self._log,
+                self.worker_id,
+                running.cancelled,
+                self._storage,
+                self._secrets,
             )
         except Exception as exc:  # a bug in the worker itself: still report the attempt
             log.exception("task run %s crashed the worker code", task.task_run.id)

@@ -71,6 +71,7 @@ def advance(
         if flow is None:
             return _unknown_flow(event, now)
         work = Work(new_execution(event, flow), flow, env, now)
+        work.secrets = settings.secrets
         work.touch()
         start(work, event)
     else:
@@ -80,6 +81,7 @@ def advance(
         if flow is None:
             return _lost_flow(execution, now)
         work = Work(execution, flow, env, now)
+        work.secrets = settings.secrets
         if isinstance(event, DeleteExecution):
             return _delete(work)
         _apply(work, event, renderer)
@@ -230,7 +232,7 @@ def _pause_runs(work: Work, renderer: TemplateRenderer) -> None:
             try:
                 delay = task.delay
                 if isinstance(delay, str):
-                    variables = run_variables(work, paused)
+                    variables = work.reveal(run_variables(work, paused))
                     delay = parse_duration(
                         renderer.render(delay, variables, task_id=task.id, property_path="delay")
                     )

@@ -9,6 +9,7 @@ from typing import Protocol
 from orchestrator.models.execution import Execution
 from orchestrator.models.flow import Flow
 from orchestrator.models.messages import ExecutionCommand, KillNotice, LogEntry, WorkerTask
+from orchestrator.secrets import SecretCodec
 
 
 @dataclass
@@ -54,9 +55,12 @@ class EngineSettings:
     Attributes:
         max_snapshot_bytes: a snapshot larger than this fails its execution rather than
             blocking the pipeline (Kafka refuses messages over its limit, 1 MiB by default).
+        secrets: the codec of SECRET inputs.
     """
 
     max_snapshot_bytes: int = 1_000_000
+    secrets: SecretCodec | None = None
+    """Encrypts SECRET inputs; None leaves them in clear (tests of pure logic only)."""
 
 
 @dataclass(frozen=True)

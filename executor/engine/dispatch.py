@@ -45,7 +45,9 @@ def dispatch(work: Work, run: TaskRun, renderer: TemplateRenderer, base: dict[st
     if task is None:
         fail(work, run, f"task '{run.task_id}' is not in revision {work.flow.revision} of the flow")
         return
-    variables = run_variables(work, run, base)
+    # Workers get SECRET inputs encrypted; the engine renders with them revealed.
+    context = run_variables(work, run, base)
+    variables = work.reveal(context)
     if task.run_if is not None and not isinstance(task, Labels):
         try:
             condition = renderer.render(
@@ -64,7 +66,7 @@ def dispatch(work: Work, run: TaskRun, renderer: TemplateRenderer, base: dict[st
     elif isinstance(task, FlowableTask):
         _start_flowable(work, run, task, renderer, variables)
     else:
-        _send_to_worker(work, run, task, variables)
+        _send_to_worker(work, run, task, context)
 
 
 def fail(work: Work, run: TaskRun, message: str, *, with_attempt: bool = False) -> None:
@@ -154,7 +156,7 @@ def start_subflow(
         )
         return
     try:
-        typed = typed_inputs(child_flow, inputs)
+        typed = typed_inputs(child_flow, inputs, work.secrets)
     except InputValueError as exc:
         fail(
             work,

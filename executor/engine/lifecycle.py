@@ -61,7 +61,7 @@ def start(work: Work, command: CreateExecution) -> None:
         return
     flow = work.flow
     try:
-        work.inputs = typed_inputs(flow, command.inputs)
+        work.inputs = typed_inputs(flow, command.inputs, work.secrets)
     except InputValueError as exc:
         work.log(LogLevel.ERROR, f"invalid inputs: {exc}")
         finish(work, StateType.FAILED, render_outputs=False)
@@ -149,7 +149,7 @@ def finish(
 
 def flow_outputs(work: Work, renderer: TemplateRenderer) -> dict[str, Any]:
     """Render and type the flow's declared outputs."""
-    variables = execution_variables(work)
+    variables = work.reveal(execution_variables(work))
     typed: dict[str, Any] = {}
     for output in work.flow.outputs:
         rendered = renderer.render_recursive(
@@ -167,7 +167,7 @@ def check_assertions(work: Work, renderer: TemplateRenderer) -> None:
     assertions = [sla for sla in work.flow.sla if sla.type == "EXECUTION_ASSERTION" and sla.assert_]
     if not assertions:
         return
-    variables = execution_variables(work)
+    variables = work.reveal(execution_variables(work))
     for sla in assertions:
         try:
             holds = is_truthy(renderer.render(sla.assert_ or "", variables, property_path="assert"))

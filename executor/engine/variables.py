@@ -7,6 +7,7 @@ from typing import Any
 
 from executor.engine.work import Work
 from orchestrator.models.execution import TaskRun
+from orchestrator.models.inputs import SecretInput
 from orchestrator.models.labels import Label
 from orchestrator.models.state import StateType
 from orchestrator.templating import ERROR_LOGS_KEY
@@ -87,7 +88,10 @@ def input_variables(work: Work) -> dict[str, Any]:
     values: dict[str, Any] = dict(work.inputs or {})
     for declared in work.flow.inputs:
         if declared.id not in values and declared.defaults is not None:
-            values[declared.id] = declared.defaults
+            default = declared.defaults
+            if work.secrets is not None and isinstance(declared, SecretInput):
+                default = work.secrets.encrypt(default)
+            values[declared.id] = default
     nested: dict[str, Any] = {}
     for key, value in values.items():
         _put_dotted(nested, key, value)

@@ -17,6 +17,7 @@ from orchestrator.models.flow import Flow
 from orchestrator.models.labels import Label
 from orchestrator.models.messages import ExecutionCommand, KillNotice, LogEntry, WorkerTask
 from orchestrator.models.state import State, StateType
+from orchestrator.secrets import SecretCodec
 from orchestrator.tasks.base import LogLevel
 
 
@@ -37,6 +38,7 @@ class Work:
         self.timers: list[Timer] = list(execution.timers)
         self.metadata = execution.metadata
         self.inputs = execution.inputs
+        self.secrets: SecretCodec | None = None
         self.version = 0
         self.worker_tasks: list[WorkerTask] = []
         self.commands: list[ExecutionCommand] = []
@@ -147,6 +149,12 @@ class Work:
         if len(kept) != len(self.timers):
             self.timers = kept
             self.touch()
+
+    def reveal(self, variables: dict[str, Any]) -> dict[str, Any]:
+        """Variables with SECRET inputs decrypted, for rendering in the engine only."""
+        if self.secrets is None:
+            return variables
+        return self.secrets.reveal(variables)[0]
 
     def log(self, level: LogLevel, message: str, run: TaskRun | None = None) -> None:
         """Record a log line of the execution (or of one of its task runs)."""

@@ -8,6 +8,7 @@ import click
 
 from orchestrator.cli.errors import KestrelGroup
 from orchestrator.cli.flow import flow_group
+from orchestrator.cli.search import SEARCH_COMMANDS
 
 
 def _version() -> str:
@@ -22,13 +23,20 @@ def _register_runtime_commands(group: click.Group) -> None:
     from orchestrator.cli.deploy import deploy_command
     from orchestrator.cli.services import (
         executor_command,
+        secret_key_command,
         server_group,
         topics_group,
         worker_command,
     )
 
     flow_group.add_command(deploy_command)
-    for command in (executor_command, worker_command, server_group, topics_group):
+    for command in (
+        executor_command,
+        worker_command,
+        server_group,
+        topics_group,
+        secret_key_command,
+    ):
         group.add_command(command)
     execution = group.commands.get("execution")
     if not isinstance(execution, click.Group):
@@ -45,6 +53,8 @@ def cli() -> None:
 
 
 cli.add_command(flow_group)
+for _search_command in SEARCH_COMMANDS:  # before the runtime: they join `execution`
+    cli.add_command(_search_command)
 _register_runtime_commands(cli)
 
 

@@ -12,10 +12,12 @@ from types import FrameType
 from typing import Protocol
 
 import click
+from pydantic import SecretStr
 
 from orchestrator.cli.context import default_instance_id, make_renderer, settings_from
 from orchestrator.kafka import ensure_topics
-from orchestrator.settings import KestrelSettings
+from orchestrator.secrets import SecretCodec
+from orchestrator.settings import KestrelSettings, SecuritySettings
 
 log = logging.getLogger("kestrel")
 
@@ -198,7 +200,8 @@ def local_command(
 
     _configure_logging(verbose)
     settings = settings_from(config)
-    backends = resolve_backends(data_dir or settings.data_dir)
+    home = data_dir or settings.data_dir
+    backends = resolve_backends(home)
     try:
         settings = settings.model_copy(
             update={
@@ -206,6 +209,7 @@ def local_command(
                 "elasticsearch": settings.elasticsearch.model_copy(
                     update={"url": backends.elasticsearch_url}
                 ),
+                "security": _local_security(settings, home),
             }
         )
         click.echo(f"Kafka listens on {backends.kafka_bootstrap}")
@@ -213,6 +217,7 @@ def local_command(
         click.echo("From another terminal:")
         click.echo(f"  export KESTREL_KAFKA_BOOTSTRAP={backends.kafka_bootstrap}")
         click.echo(f"  export KESTREL_ELASTICSEARCH_URL={backends.elasticsearch_url}")
+        click.echo(f"  export KESTREL_SECURITY__SECRET_KEY=$(cat {home / 'secret.key'})")
         ensure_topics(settings)
         services = build_services(settings, executor=True, workers=1, threads=threads)
         if deploy_paths or run_flow:
@@ -220,6 +225,24 @@ def local_command(
         run_services(services)
     finally:
         backends.stop()
+
+
+def _local_security(settings: KestrelSettings, home: Path) -> SecuritySettings:
+    """The configured secret key, else one generated once and kept in the data dir."""
+    if settings.security.secret_key is not None:
+        return settings.security
+    key_file = home / "secret.key"
+    if not key_file.exists():
+        home.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(SecretCodec.new_key())
+        key_file.chmod(0o600)
+    return SecuritySettings(secret_key=SecretStr(key_file.read_text().strip()))
+
+
+@click.command("secret-key")
+def secret_key_command() -> None:
+    """Print a new key for security.secret_key (KESTREL_SECURITY__SECRET_KEY)."""
+    click.echo(SecretCodec.new_key())
 
 
 class _Demo:

@@ -24,6 +24,7 @@ from orchestrator.models.messages import (
     WorkerTask,
 )
 from orchestrator.models.state import StateType
+from orchestrator.secrets import SecretCodec
 from orchestrator.templating import TemplateRenderer
 from worker.runner import run_task, started
 
@@ -64,7 +65,8 @@ class InProcessRunner:
         self._flows = flows
         self._renderer = renderer
         self._on_log = on_log
-        self._settings = settings or EngineSettings()
+        self._secrets = SecretCodec(SecretCodec.new_key())  # one process: its own key
+        self._settings = settings or EngineSettings(secrets=self._secrets)
         self.executions: dict[str, Execution] = {}
         self._events: deque[Event] = deque()
         self._tasks: deque[WorkerTask] = deque()
@@ -195,4 +197,12 @@ class InProcessRunner:
             self._process(killed)
             return
         self._process(started(worker_task, WORKER_ID))
-        self._process(run_task(worker_task, self._renderer, self._on_log, WORKER_ID))
+        self._process(
+            run_task(
+                worker_task,
+                self._renderer,
+                self._on_log,
+                WORKER_ID,
+                secrets=self._settings.secrets,
+            )
+        )

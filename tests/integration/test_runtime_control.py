@@ -151,3 +151,17 @@ def test_execution_run_wait_exit_codes(settings: KestrelSettings, server: Kestre
     assert missing.returncode == 2 and "no flow kestrel.crash.no-such-flow" in missing.stderr
     bad = cli(settings, "execution", "run", "kestrel.crash", "slow-shell", "-i", "seconds=abc")
     assert bad.returncode == 2 and "input 'seconds'" in bad.stderr
+
+
+def test_secret_inputs_never_cross_kafka_in_clear(
+    settings: KestrelSettings, server: KestrelProcess, watcher: SnapshotWatcher
+) -> None:
+    clear = "never-in-clear-3141"
+    execution_id = start(settings, "secret-input", token=clear)
+    done = watcher.wait_for([execution_id], ended, 60)[execution_id]
+    assert done.state.current is StateType.SUCCESS, server.output()[-2000:]
+    snapshots = watcher.snapshots[execution_id]
+    assert all(clear not in snapshot.model_dump_json() for snapshot in snapshots)
+    logs = [entry.message for entry in watcher.logs if entry.execution_id == execution_id]
+    assert "calling the API with ********" in logs
+    assert not any(clear in message for message in logs)
