@@ -295,19 +295,25 @@ def _delete(work: Work) -> Decision:
     return Decision(execution=deleted, kills=kills)
 
 
-def _unknown_flow(event: CreateExecution, now: datetime) -> Decision:
-    message = f"Unable to find flow '{event.namespace}'.'{event.flow_id}'" + (
-        f" with revision '{event.flow_revision}'" if event.flow_revision else ""
-    )
-    log = LogEntry(
-        execution_id=event.execution_id,
-        namespace=event.namespace,
-        flow_id=event.flow_id,
+def _error_log(
+    execution_id: str, namespace: str, flow_id: str, message: str, now: datetime
+) -> LogEntry:
+    return LogEntry(
+        execution_id=execution_id,
+        namespace=namespace,
+        flow_id=flow_id,
         level=LogLevel.ERROR,
         message=message,
         timestamp=now,
         source="executor",
     )
+
+
+def _unknown_flow(event: CreateExecution, now: datetime) -> Decision:
+    message = f"Unable to find flow '{event.namespace}'.'{event.flow_id}'" + (
+        f" with revision '{event.flow_revision}'" if event.flow_revision else ""
+    )
+    log = _error_log(event.execution_id, event.namespace, event.flow_id, message, now)
     if event.parent is None:
         return Decision(logs=[log])
     ended = ChildEnded(
@@ -326,15 +332,7 @@ def _lost_flow(execution: Execution, now: datetime) -> Decision:
         f"flow {execution.namespace}.{execution.flow_id} "
         f"revision {execution.flow_revision} no longer exists"
     )
-    log = LogEntry(
-        execution_id=execution.id,
-        namespace=execution.namespace,
-        flow_id=execution.flow_id,
-        level=LogLevel.ERROR,
-        message=message,
-        timestamp=now,
-        source="executor",
-    )
+    log = _error_log(execution.id, execution.namespace, execution.flow_id, message, now)
     failed = execution.model_copy(
         update={
             "state": execution.state.with_state(StateType.FAILED, now),
