@@ -114,6 +114,21 @@ def sequential_nexts(
     return []
 
 
+def _tasks_branch(
+    work: Work, branches: Branches, parent_id: str | None
+) -> tuple[list[ResolvedTask] | None, list[ResolvedTask]]:
+    """``(tasks, [])`` while the ``tasks`` list is active; else ``(None, nexts to create)``.
+
+    A killed execution starts nothing; ``errors`` and ``finally`` always run sequentially.
+    """
+    if work.state.current is StateType.KILLING:
+        return None, []
+    branch, current = current_branch(work, branches, parent_id)
+    if branch != "tasks":
+        return None, sequential_nexts(work, current, parent_id)
+    return current, []
+
+
 def parallel_nexts(
     work: Work,
     branches: Branches,
@@ -126,11 +141,9 @@ def parallel_nexts(
     With ``depends_on`` (a Dag), a task starts once each task it depends on has ended.
     After a failure nothing new starts: the errors branch runs, sequentially.
     """
-    if work.state.current is StateType.KILLING:
-        return []
-    branch, current = current_branch(work, branches, parent_id)
-    if branch != "tasks":
-        return sequential_nexts(work, current, parent_id)
+    current, other = _tasks_branch(work, branches, parent_id)
+    if current is None:
+        return other
     runs = runs_of(work, current, parent_id)
     active = sum(1 for run in runs if not run.state.current.is_terminated)
     if concurrency and active >= concurrency:
@@ -150,11 +163,9 @@ def each_nexts(
     work: Work, branches: Branches, parent_id: str | None, limit: int
 ) -> list[ResolvedTask]:
     """Loop iterations in order, ``limit`` iterations at once (0: all); each one sequential."""
-    if work.state.current is StateType.KILLING:
-        return []
-    branch, current = current_branch(work, branches, parent_id)
-    if branch != "tasks":
-        return sequential_nexts(work, current, parent_id)
+    current, other = _tasks_branch(work, branches, parent_id)
+    if current is None:
+        return other
     runs = runs_of(work, current, parent_id)
     groups: dict[str | None, list[ResolvedTask]] = {}
     for each in current:
