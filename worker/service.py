@@ -79,6 +79,7 @@ class WorkerService:
         self._started = utcnow()
         self._stop = threading.Event()
         self._lock = threading.Lock()
+        self._slot_freed = threading.Event()
         self._running: dict[str, _Running] = {}
         self._killed: OrderedDict[str, None] = OrderedDict()
         self._pool = ThreadPoolExecutor(self.slots, thread_name_prefix="kestrel-task")
@@ -112,7 +113,11 @@ class WorkerService:
                 self._read_kills()
                 free = self.slots - len(self._running)
                 if free <= 0:
-                    self._out.poll(runtime.poll_timeout)
+                    # Wake as soon as a task ends, not after a fixed pause: tasks are often
+                    # much shorter than the poll timeout.
+                    self._slot_freed.wait(runtime.poll_timeout)
+                    self._slot_freed.clear()
+                    self._out.poll(0)
                     continue
                 records = self._consumer.poll_batch(free, runtime.poll_timeout)
                 if records:
@@ -173,6 +178,7 @@ class WorkerService:
             self._report(result)
         with self._lock:
             self._running.pop(task.task_run.id, None)
+        self._slot_freed.set()
 
     def _report(self, result: WorkerTaskResult) -> None:
         self._out.send(TOPICS.worker_results, result.execution_id, result)
