@@ -1,0 +1,214 @@
+"""From a Kafka record to bulk actions: pure, no Elasticsearch, no Kafka calls.
+
+- The record key is the document id; a tombstone deletes the document.
+- Versions are external, so an older value can never overwrite a newer one, whatever the order
+  writes arrive in (replays, rebalances, a rebuild racing the live indexer): executions and
+  their task runs use the snapshot ``seq``; flows, flow revisions and triggers use the record's
+  offset (a key always lives on one partition, where offsets only grow).
+- Logs and metrics get an id made of the execution id and the record's partition and offset,
+  so indexing a record twice rewrites one document.
+- A record that cannot be decoded becomes a dead letter with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from orchestrator.kafka import TOPICS, DeserializationError, Record, Topics, TopicSpec
+from orchestrator.models.execution import Execution
+from orchestrator.models.messages import FlowRecord, LogEntry, MetricEntry, TriggerState
+from orchestrator.repository.documents import (
+    entry_id,
+    execution_document,
+    flow_document,
+    log_document,
+    metric_document,
+    taskrun_documents,
+    trigger_document,
+)
+from orchestrator.repository.indices import IndexKind, IndexNames
+
+SOURCE_TOPICS: tuple[TopicSpec[Any], ...] = (
+    TOPICS.flows,
+    TOPICS.flow_revisions,
+    TOPICS.executions,
+    TOPICS.triggers,
+    TOPICS.logs,
+    TOPICS.metrics,
+)
+"""The topics the indexer mirrors."""
+
+Op = Literal["index", "delete"]
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One bulk action, with the record it comes from (for dead letters).
+
+    Attributes:
+        version: External version; None writes unconditionally.
+        require_alias: Fail instead of creating an index when ``index`` is not an alias.
+    """
+
+    op: Op
+    index: str
+    id: str
+    source: dict[str, Any] | None = None
+    version: int | None = None
+    require_alias: bool = False
+    record: Record | None = field(default=None, compare=False)
+
+    @property
+    def target(self) -> tuple[str, str]:
+        """(index, id): two actions with one target write the same document."""
+        return self.index, self.id
+
+    def to_bulk(self) -> dict[str, Any]:
+        """The action as ``elasticsearch.helpers`` takes it (see ``bulk.expand``)."""
+        data: dict[str, Any] = {"_op_type": self.op, "_index": self.index, "_id": self.id}
+        if self.version is not None:
+            data["version"] = self.version
+            data["version_type"] = "external"
+        if self.require_alias:
+            data["require_alias"] = True
+        if self.op == "index":
+            data["_source"] = self.source
+        return data
+
+
+@dataclass(frozen=True)
+class Transformed:
+    """What one record turns into.
+
+    Attributes:
+        actions: Bulk actions to send.
+        failure: Why the record cannot be indexed (it goes to dead letters); None if fine.
+        purge_taskruns_of: An execution deleted by a tombstone: delete its task runs too.
+        execution_id: The execution a snapshot record carries (cancels an earlier purge).
+    """
+
+    actions: tuple[Action, ...] = ()
+    failure: str | None = None
+    purge_taskruns_of: str | None = None
+    execution_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Where documents of each kind go.
+
+    The live indexer writes through the aliases (``require_alias``, so a deleted index is not
+    silently re-created with guessed mappings); a rebuild writes into the new physical indices
+    named in ``physical``.
+    """
+
+    names: IndexNames
+    physical: Mapping[IndexKind, str] = field(default_factory=dict)
+
+    def index(self, kind: IndexKind, when: datetime | None = None) -> str:
+        """The index receiving a document of ``kind`` (dated ``when`` for daily kinds)."""
+        if kind.is_daily:
+            if when is None:
+                raise ValueError(f"{kind} documents need a date")
+            return self.names.daily(kind, when)
+        return self.physical.get(kind) or self.names.alias(kind)
+
+    def require_alias(self, kind: IndexKind) -> bool:
+        """Whether writes to ``kind`` must land on an alias."""
+        return not kind.is_daily and kind not in self.physical
+
+
+_KINDS = {
+    TOPICS.flows.logical: IndexKind.FLOWS,
+    TOPICS.flow_revisions.logical: IndexKind.FLOW_REVISIONS,
+    TOPICS.triggers.logical: IndexKind.TRIGGERS,
+}
+
+
+class Transformer:
+    """Turns records of the mirrored topics into bulk actions."""
+
+    def __init__(self, topics: Topics, targets: Targets) -> None:
+        """Read full topic names with ``topics``; write to ``targets``."""
+        self._topics = topics
+        self._targets = targets
+
+    def _action(
+        self, kind: IndexKind, doc_id: str, source: dict[str, Any] | None, **options: Any
+    ) -> Action:
+        return Action(
+            "delete" if source is None else "index",
+            self._targets.index(kind, options.pop("when", None)),
+            doc_id,
+            source,
+            require_alias=self._targets.require_alias(kind),
+            **options,
+        )
+
+    def transform(self, record: Record) -> Transformed:
+        """Turn one record into actions, or into the reason it cannot be indexed."""
+        try:
+            spec = self._topics.spec_of(record.topic)
+        except KeyError:
+            return Transformed(failure=f"the indexer does not read topic {record.topic}")
+        try:
+            key = record.key_str
+            if key is None:
+                return Transformed(failure="record without a key: it names no document")
+            value = record.decoded(spec)
+        except DeserializationError as exc:
+            return Transformed(failure=str(exc))
+        if spec.logical in _KINDS:
+            return self._keyed(_KINDS[spec.logical], key, value, record)
+        if spec is TOPICS.executions:
+            return self._execution(key, value, record)
+        if spec is TOPICS.logs or spec is TOPICS.metrics:
+            return self._entry(value, record)
+        return Transformed(failure=f"the indexer does not read topic {record.topic}")
+
+    def _keyed(self, kind: IndexKind, key: str, value: Any, record: Record) -> Transformed:
+        source: dict[str, Any] | None = None
+        if isinstance(value, FlowRecord):
+            source = flow_document(value)
+        elif isinstance(value, TriggerState):
+            source = trigger_document(value)
+        action = self._action(kind, key, source, version=record.offset, record=record)
+        return Transformed((action,))
+
+    def _execution(self, key: str, value: Any, record: Record) -> Transformed:
+        if value is None:
+            action = self._action(IndexKind.EXECUTIONS, key, None, record=record)
+            return Transformed((action,), purge_taskruns_of=key)
+        if not isinstance(value, Execution):  # pragma: no cover - the topic's adapter says so
+            return Transformed(failure="not an execution snapshot")
+        actions = [
+            self._action(
+                IndexKind.EXECUTIONS,
+                key,
+                execution_document(value),
+                version=value.seq,
+                record=record,
+            )
+        ]
+        actions += [
+            self._action(
+                IndexKind.TASKRUNS, document["id"], document, version=value.seq, record=record
+            )
+            for document in taskrun_documents(value)
+        ]
+        return Transformed(tuple(actions), execution_id=key)
+
+    def _entry(self, value: Any, record: Record) -> Transformed:
+        if isinstance(value, LogEntry):
+            kind, source = IndexKind.LOGS, log_document(value, record.partition, record.offset)
+        elif isinstance(value, MetricEntry):
+            kind = IndexKind.METRICS
+            source = metric_document(value, record.partition, record.offset)
+        else:
+            return Transformed()  # a tombstone on a delete-policy topic: nothing to mirror
+        doc_id = entry_id(value.execution_id, record.partition, record.offset)
+        action = self._action(kind, doc_id, source, when=value.timestamp, record=record)
+        return Transformed((action,))

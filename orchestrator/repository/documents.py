@@ -1,0 +1,180 @@
+"""The shape of Kestrel's documents: built from Kafka values, read back into models.
+
+The document shape is the contract between the indexer (which writes it) and the repository
+(which reads it), so both directions live here. A document is the value's wire form
+(camelCase, as on Kafka) plus a few *derived* fields that make it searchable and charted:
+``@timestamp``, ``startDate``/``endDate``/``durationMs``, ``flowKey`` (``namespace/flowId``, one
+keyword to group by flow across namespaces). Readers drop the derived fields and validate the
+rest with the model, so a document round-trips to the exact value.
+
+Pure functions: no Elasticsearch, no Kafka.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from orchestrator.models.execution import Execution, TaskRun
+from orchestrator.models.labels import normalize_labels
+from orchestrator.models.messages import FlowRecord, LogEntry, MetricEntry, TriggerState
+from orchestrator.models.state import State
+
+EXECUTION_DERIVED = frozenset({"@timestamp", "startDate", "endDate", "durationMs", "flowKey"})
+"""Fields an execution document adds to the snapshot."""
+
+FLOW_DERIVED = frozenset({"@timestamp", "flowKey", "labels", "description"})
+"""Fields a flow document adds to the flow record."""
+
+TRIGGER_DERIVED = frozenset({"@timestamp", "flowKey"})
+"""Fields a trigger document adds to the trigger state."""
+
+ENTRY_DERIVED = frozenset({"@timestamp", "flowKey", "id", "partition", "offset"})
+"""Fields a log or metric document adds to the entry."""
+
+
+def iso(value: datetime | None) -> str | None:
+    """Return ``value`` as ISO-8601 in UTC (what Elasticsearch's ``date`` parses), or None."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def flow_key(namespace: str, flow_id: str) -> str:
+    """The ``flowKey`` of a flow: ``namespace/flowId``."""
+    return f"{namespace}/{flow_id}"
+
+
+def _timing(state: State) -> dict[str, Any]:
+    start, end = state.start_date, state.end_date
+    timing: dict[str, Any] = {"@timestamp": iso(start), "startDate": iso(start)}
+    if start is not None and end is not None:
+        timing["endDate"] = iso(end)
+        timing["durationMs"] = max(0, round((end - start).total_seconds() * 1000))
+    return {key: value for key, value in timing.items() if value is not None}
+
+
+def execution_document(execution: Execution) -> dict[str, Any]:
+    """The document of an execution snapshot (its id is the execution id)."""
+    document = execution.to_json_dict()
+    document.update(_timing(execution.state))
+    document["flowKey"] = flow_key(execution.namespace, execution.flow_id)
+    return document
+
+
+def taskrun_document(execution: Execution, run: TaskRun) -> dict[str, Any]:
+    """The document of one task run of ``execution`` (its id is the task run id)."""
+    last_attempt = run.attempts[-1] if run.attempts else None
+    document: dict[str, Any] = {
+        "id": run.id,
+        "executionId": execution.id,
+        "namespace": execution.namespace,
+        "flowId": execution.flow_id,
+        "flowKey": flow_key(execution.namespace, execution.flow_id),
+        "flowRevision": execution.flow_revision,
+        "seq": execution.seq,
+        "taskId": run.task_id,
+        "parentTaskRunId": run.parent_task_run_id,
+        "value": run.value,
+        "iteration": run.iteration,
+        "state": run.state.to_json_dict(),
+        "attemptCount": run.attempt_count,
+        "attempts": [attempt.to_json_dict() for attempt in run.attempts],
+        "workerId": last_attempt.worker_id if last_attempt else None,
+        "error": run.error,
+        "outputs": run.outputs,
+        **_timing(run.state),
+    }
+    return {key: value for key, value in document.items() if value is not None}
+
+
+def taskrun_documents(execution: Execution) -> list[dict[str, Any]]:
+    """One document per task run of ``execution``."""
+    return [taskrun_document(execution, run) for run in execution.task_run_list]
+
+
+def flow_document(record: FlowRecord) -> dict[str, Any]:
+    """The document of a flow (latest or one revision)."""
+    document = record.to_json_dict()
+    document["@timestamp"] = iso(record.updated)
+    document["flowKey"] = flow_key(record.namespace, record.id)
+    labels = normalize_labels(record.flow.get("labels"))
+    if isinstance(labels, list):
+        document["labels"] = [
+            {"key": str(label["key"]), "value": str(label["value"])}
+            for label in labels
+            if isinstance(label, dict) and "key" in label
+        ]
+    description = record.flow.get("description")
+    if isinstance(description, str):
+        document["description"] = description
+    return document
+
+
+def trigger_document(state: TriggerState) -> dict[str, Any]:
+    """The document of a trigger's state (its id is the ``ns/flow/trigger`` key)."""
+    document = state.to_json_dict()
+    document["@timestamp"] = iso(state.updated)
+    document["flowKey"] = flow_key(state.namespace, state.flow_id)
+    return document
+
+
+def entry_id(execution_id: str, partition: int, offset: int) -> str:
+    """Id of a log or metric document: unique per Kafka record, so a replay overwrites it."""
+    return f"{execution_id}-{partition}-{offset}"
+
+
+def log_document(entry: LogEntry, partition: int, offset: int) -> dict[str, Any]:
+    """The document of a log line read at ``partition``/``offset`` of ``logs``."""
+    document = entry.to_json_dict()
+    document.update(
+        {
+            "@timestamp": iso(entry.timestamp),
+            "flowKey": flow_key(entry.namespace, entry.flow_id),
+            "id": entry_id(entry.execution_id, partition, offset),
+            "partition": partition,
+            "offset": offset,
+        }
+    )
+    return document
+
+
+def metric_document(entry: MetricEntry, partition: int, offset: int) -> dict[str, Any]:
+    """The document of a metric point read at ``partition``/``offset`` of ``metrics``."""
+    document = entry.to_json_dict()
+    document.update(
+        {
+            "@timestamp": iso(entry.timestamp),
+            "flowKey": flow_key(entry.namespace, entry.flow_id),
+            "id": entry_id(entry.execution_id, partition, offset),
+            "partition": partition,
+            "offset": offset,
+        }
+    )
+    return document
+
+
+def _without(source: dict[str, Any], derived: frozenset[str]) -> dict[str, Any]:
+    return {key: value for key, value in source.items() if key not in derived}
+
+
+def execution_from_document(source: dict[str, Any]) -> Execution:
+    """The execution snapshot stored in a document."""
+    return Execution.model_validate(_without(source, EXECUTION_DERIVED))
+
+
+def flow_from_document(source: dict[str, Any]) -> FlowRecord:
+    """The flow record stored in a document."""
+    return FlowRecord.model_validate(_without(source, FLOW_DERIVED))
+
+
+def trigger_from_document(source: dict[str, Any]) -> TriggerState:
+    """The trigger state stored in a document."""
+    return TriggerState.model_validate(_without(source, TRIGGER_DERIVED))
+
+
+def log_from_document(source: dict[str, Any]) -> LogEntry:
+    """The log line stored in a document."""
+    return LogEntry.model_validate(_without(source, ENTRY_DERIVED))
