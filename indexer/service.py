@@ -41,6 +41,7 @@ from orchestrator.kafka import (
     TopicPartition,
     Topics,
     ensure_topics,
+    group_id,
 )
 from orchestrator.repository.admin import ensure_indices, make_client, names_for
 from orchestrator.repository.indices import IndexKind
@@ -139,6 +140,11 @@ class Indexer:
         finally:
             self._close()
 
+    @property
+    def _group(self) -> str:
+        configured = self._options.group_id
+        return configured or group_id(self.settings.kafka.topic_prefix, "indexer")
+
     # ---- the steps of the loop -----------------------------------------------------------
 
     def _open(self) -> KafkaConsumer:
@@ -149,14 +155,14 @@ class Indexer:
         )
         consumer = KafkaConsumer(
             self.settings,
-            self._options.group_id,
+            self._group,
             instance_id=self.instance_id,
             client_id=f"kestrel-indexer-{self.instance_id}",
         )
         consumer.subscribe(SOURCE_TOPICS, on_revoke=self._batch_drop)
         self._consumer = consumer
         self.ready.set()
-        LOGGER.info("indexer %s started (group %s)", self.instance_id, self._options.group_id)
+        LOGGER.info("indexer %s started (group %s)", self.instance_id, self._group)
         return consumer
 
     def _batch_drop(self, partitions: list[TopicPartition]) -> None:

@@ -264,8 +264,9 @@ class RuntimeSettings(_Section):
 class IndexerSettings(_Section):
     """The indexer: consumer group, buffering and retries of bulk requests to Elasticsearch."""
 
-    group_id: str = "kestrel-indexer"
-    """Consumer group of every indexer instance."""
+    group_id: str | None = None
+    """Consumer group of every indexer instance; None: derived from the topic prefix
+    (``kestrel-indexer`` for the default prefix), like every Kestrel group."""
     instance_id: str | None = None
     """Static member id (``group.instance.id``); None: ``<kafka.instance_id or host>-indexer``."""
     batch_size: int = Field(default=500, ge=1)

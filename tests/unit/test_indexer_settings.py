@@ -5,12 +5,15 @@ import socket
 import pytest
 
 from indexer.service import default_instance_id
+from orchestrator.kafka import group_id
 from orchestrator.settings import SettingsError, load_settings
 
 
 def test_indexer_defaults_follow_the_architecture() -> None:
-    options = load_settings().indexer
-    assert options.group_id == "kestrel-indexer"
+    settings = load_settings()
+    options = settings.indexer
+    assert options.group_id is None  # derived from the topic prefix
+    assert group_id(settings.kafka.topic_prefix, "indexer") == "kestrel-indexer"
     assert (options.batch_size, options.flush_interval) == (500, 1.0)
     assert options.retry_max_elapsed is None  # retry until Elasticsearch is back
     assert options.retry_initial_backoff < options.retry_max_backoff
