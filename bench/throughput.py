@@ -3,7 +3,10 @@
 Submits N executions of a 2-task flow (Log + Return), then N of a 10-task flow, as fast as
 Kafka accepts them, and prints executions/min and end-to-end latency percentiles (creation
 to terminal state, from the snapshots' own timestamps); then the time of one execution of a
-flow with 40 tiny sequential tasks. It prints figures; it asserts nothing.
+flow with 40 tiny sequential tasks. The standalone server includes the indexer, so it also
+prints, under this load, the lag from each execution's final snapshot being written to
+Kafka to that snapshot being searchable in Elasticsearch. It prints figures; it asserts
+nothing.
 
     .venv/bin/python bench/throughput.py [--executions 500]
 """
@@ -25,6 +28,8 @@ from orchestrator.cli.deploy import deploy_files
 from orchestrator.kafka import TOPICS, KafkaProducer, TopicTail, ensure_topics
 from orchestrator.models.execution import Execution, new_id
 from orchestrator.models.messages import CreateExecution
+from orchestrator.repository.admin import make_client, names_for
+from orchestrator.repository.indices import IndexKind
 from orchestrator.settings import KestrelSettings, load_settings
 
 NAMESPACE = "kestrel.bench"
@@ -64,7 +69,14 @@ def submit(settings: KestrelSettings, flow_id: str, count: int) -> list[str]:
     return ids
 
 
-def wait(tail: TopicTail, ids: list[str], seen: dict[str, Execution], timeout: float) -> None:
+def wait(
+    tail: TopicTail,
+    ids: list[str],
+    seen: dict[str, Execution],
+    timeout: float,
+    written: dict[str, float] | None = None,
+) -> None:
+    """Follow snapshots until every execution ended; ``written``: epoch of the final one."""
     pending = set(ids)
     deadline = time.monotonic() + timeout
     while pending:
@@ -77,6 +89,43 @@ def wait(tail: TopicTail, ids: list[str], seen: dict[str, Execution], timeout: f
             seen[execution.id] = execution
             if execution.state.current.is_terminated:
                 pending.discard(execution.id)
+                if written is not None and record.timestamp is not None:
+                    written[execution.id] = record.timestamp / 1000
+
+
+def indexer_lag(
+    settings: KestrelSettings, seen: dict[str, Execution], written: dict[str, float]
+) -> None:
+    """Poll Elasticsearch until each final snapshot is searchable; print the lag."""
+    client = make_client(settings)
+    alias = names_for(settings).alias(IndexKind.EXECUTIONS)
+    pending = dict(written)
+    lags: list[float] = []
+    deadline = time.monotonic() + 120
+    while pending and time.monotonic() < deadline:
+        ids = list(pending)[:1000]
+        try:
+            found = client.search(
+                index=alias,
+                query={"terms": {"id": ids}},
+                source=["id", "seq"],
+                size=len(ids),
+            )
+        except Exception:  # the index may not exist yet
+            time.sleep(0.1)  # polling Elasticsearch, bounded by the deadline
+            continue
+        now = time.time()
+        for hit in found["hits"]["hits"]:
+            doc = hit["_source"]
+            if doc["id"] in pending and doc.get("seq", 0) >= seen[doc["id"]].seq:
+                lags.append((now - pending.pop(doc["id"])) * 1000)
+        time.sleep(0.1)  # polling Elasticsearch, bounded by the deadline
+    if lags:
+        print(
+            f"  indexer lag (final snapshot written -> searchable) ms: "
+            f"p50 {percentile(lags, 0.5):.0f}  p99 {percentile(lags, 0.99):.0f}"
+            f"  ({len(lags)} of {len(written)} measured)"
+        )
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -137,8 +186,10 @@ def main() -> None:
                 wait(tail, warmup, seen, 120)
                 for flow_id in ("two-tasks", "ten-tasks"):
                     ids = submit(settings, flow_id, args.executions)
-                    wait(tail, ids, seen, 900)
+                    written: dict[str, float] = {}
+                    wait(tail, ids, seen, 900, written)
                     report(flow_id, ids, seen)
+                    indexer_lag(settings, seen, written)
                 single = submit(settings, "forty-tasks", 1)
                 wait(tail, single, seen, 300)
                 duration = seen[single[0]].state.duration

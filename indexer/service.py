@@ -102,7 +102,8 @@ class Indexer:
         self._options = settings.indexer
         self._client = client or make_client(settings, max_retries=0, retry_on_timeout=False)
         self._names = names_for(settings)
-        self._transformer = Transformer(Topics.from_settings(settings), Targets(self._names))
+        self._topics = Topics.from_settings(settings)
+        self._transformer = Transformer(self._topics, Targets(self._names))
         self._backoff = Backoff.from_settings(self._options)
         self._stopping = threading.Event()
         self._batch = Batch()
@@ -179,8 +180,20 @@ class Indexer:
 
     def _take(self, records: list[Record]) -> None:
         now = time.monotonic()
-        for record in records:
-            self._batch.add(record, self._transformer.transform(record), now)
+        executions = self._topics.name(TOPICS.executions)
+        latest = {
+            (record.partition, record.key): index
+            for index, record in enumerate(records)
+            if record.topic == executions and record.value is not None
+        }
+        for index, record in enumerate(records):
+            superseded = (
+                record.topic == executions
+                and record.value is not None
+                and latest[(record.partition, record.key)] != index
+            )
+            transform = self._transformer.check if superseded else self._transformer.transform
+            self._batch.add(record, transform(record), now)
         self.stats.records += len(records)
 
     def _due(self) -> bool:

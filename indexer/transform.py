@@ -148,6 +148,20 @@ class Transformer:
             **options,
         )
 
+    def check(self, record: Record) -> Transformed:
+        """Only read a record: its failure if it cannot be decoded, else nothing to write.
+
+        For a snapshot superseded by a later one of the same execution in the same poll:
+        external versions would make its documents no-ops, so they are not even built.
+        """
+        try:
+            if record.key_str is None:
+                return Transformed(failure="record without a key: it names no document")
+            record.decoded(self._topics.spec_of(record.topic))
+        except (KeyError, DeserializationError) as exc:
+            return Transformed(failure=str(exc))
+        return Transformed()
+
     def transform(self, record: Record) -> Transformed:
         """Turn one record into actions, or into the reason it cannot be indexed."""
         try:
