@@ -6,7 +6,7 @@ version of each document is sent (Elasticsearch would discard the older ones any
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from indexer.transform import Action, Transformed
@@ -31,6 +31,7 @@ class Batch:
     records: int = 0
     started: float | None = None
     _actions: dict[tuple[str, str], Action] = field(default_factory=dict)
+    _snapshots: dict[tuple[str, int, bytes | None], Record] = field(default_factory=dict)
 
     def add(self, record: Record, transformed: Transformed, now: float) -> None:
         """Add a record and what it turned into."""
@@ -49,6 +50,32 @@ class Batch:
         for action in transformed.actions:
             self._keep(action)
 
+    def defer(self, record: Record, now: float) -> None:
+        """Add an execution snapshot whose documents are built at flush time.
+
+        A later snapshot of the same execution replaces it: an execution changes many
+        times a second, and only its latest state within a flush is worth indexing.
+        """
+        self.add(record, Transformed(), now)
+        self._snapshots[(record.topic, record.partition, record.key)] = record
+
+    def forget_snapshot(self, record: Record) -> None:
+        """A tombstone of an execution: a deferred snapshot of it must not come back."""
+        self._snapshots.pop((record.topic, record.partition, record.key), None)
+
+    def build(self, transform: Callable[[Record], Transformed]) -> None:
+        """Turn the deferred snapshots into documents (before writing the batch)."""
+        snapshots, self._snapshots = self._snapshots, {}
+        for record in snapshots.values():
+            transformed = transform(record)
+            if transformed.failure is not None:
+                self.failures.append((record, transformed.failure))
+                continue
+            if transformed.execution_id is not None:
+                self.purges.discard(transformed.execution_id)
+            for action in transformed.actions:
+                self._keep(action)
+
     def _keep(self, action: Action) -> None:
         current = self._actions.get(action.target)
         older = (
@@ -66,8 +93,8 @@ class Batch:
         return list(self._actions.values())
 
     def __len__(self) -> int:
-        """Documents to write plus dead letters to send."""
-        return len(self._actions) + len(self.failures)
+        """Documents to write plus dead letters to send (deferred snapshots counted once)."""
+        return len(self._actions) + len(self.failures) + len(self._snapshots)
 
     def is_empty(self) -> bool:
         """Whether no record was added."""
@@ -85,6 +112,11 @@ class Batch:
         for partition in gone:
             self.offsets.pop(partition, None)
         self.failures = [(r, why) for r, why in self.failures if (r.topic, r.partition) not in gone]
+        self._snapshots = {
+            where: record
+            for where, record in self._snapshots.items()
+            if (where[0], where[1]) not in gone
+        }
         self._actions = {
             target: action
             for target, action in self._actions.items()

@@ -181,19 +181,17 @@ class Indexer:
     def _take(self, records: list[Record]) -> None:
         now = time.monotonic()
         executions = self._topics.name(TOPICS.executions)
-        latest = {
-            (record.partition, record.key): index
-            for index, record in enumerate(records)
-            if record.topic == executions and record.value is not None
-        }
-        for index, record in enumerate(records):
-            superseded = (
-                record.topic == executions
-                and record.value is not None
-                and latest[(record.partition, record.key)] != index
-            )
-            transform = self._transformer.check if superseded else self._transformer.transform
-            self._batch.add(record, transform(record), now)
+        for record in records:
+            if record.topic == executions and record.value is not None:
+                checked = self._transformer.check(record)  # malformed: a dead letter now
+                if checked.failure is not None:
+                    self._batch.add(record, checked, now)
+                else:
+                    self._batch.defer(record, now)  # documents built once, at flush
+            else:
+                if record.topic == executions:  # a tombstone: the deletion wins
+                    self._batch.forget_snapshot(record)
+                self._batch.add(record, self._transformer.transform(record), now)
         self.stats.records += len(records)
 
     def _due(self) -> bool:
@@ -206,6 +204,7 @@ class Indexer:
         batch, self._batch = self._batch, Batch()
         if batch.is_empty():
             return
+        batch.build(self._transformer.transform)
         rejected = self._write(batch.actions)
         if batch.purges:
             self._purge_taskruns(sorted(batch.purges))
