@@ -32,6 +32,7 @@ from indexer.errors import ElasticsearchUnavailableError
 from indexer.es import call_elasticsearch
 from indexer.retry import Backoff
 from indexer.transform import SOURCE_TOPICS, Action, Targets, Transformer
+from indexer.unchanged import UnchangedFilter
 from orchestrator.kafka import (
     TOPICS,
     ConsumeError,
@@ -104,6 +105,7 @@ class Indexer:
         self._names = names_for(settings)
         self._topics = Topics.from_settings(settings)
         self._transformer = Transformer(self._topics, Targets(self._names))
+        self._unchanged = UnchangedFilter(self._names.alias(IndexKind.TASKRUNS))
         self._backoff = Backoff.from_settings(self._options)
         self._stopping = threading.Event()
         self._batch = Batch()
@@ -167,6 +169,7 @@ class Indexer:
         return consumer
 
     def _batch_drop(self, partitions: list[TopicPartition]) -> None:
+        self._unchanged.forget_all()
         self._batch.drop(partitions)
 
     def _room(self) -> int:
@@ -205,8 +208,12 @@ class Indexer:
         if batch.is_empty():
             return
         batch.build(self._transformer.transform)
-        rejected = self._write(batch.actions)
+        actions = self._unchanged.changed(batch.actions)
+        rejected = self._write(actions)
+        refused = {id(action) for action, _ in rejected}
+        self._unchanged.remember(a for a in actions if id(a) not in refused)
         if batch.purges:
+            self._unchanged.forget_all()
             self._purge_taskruns(sorted(batch.purges))
         failures = batch.failures + [(a.record, why) for a, why in rejected if a.record]
         self._send_dead_letters(failures)
