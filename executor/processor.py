@@ -37,7 +37,12 @@ from orchestrator.kafka import (
 )
 from orchestrator.models.execution import Execution
 from orchestrator.models.flow import Flow
-from orchestrator.models.messages import ResumeExecution, TimerFired, WorkerLost
+from orchestrator.models.messages import (
+    ResumeExecution,
+    TimerFired,
+    WorkerLost,
+    WorkerTaskResult,
+)
 from orchestrator.models.state import utcnow
 from orchestrator.secrets import secret_codec
 from orchestrator.settings import KestrelSettings
@@ -175,6 +180,17 @@ class ExecutorProcessor:
         if event is None:
             return
         execution = self.store.get(event.execution_id)
+        if (
+            isinstance(event, WorkerTaskResult)
+            and execution is not None
+            and execution.find_task_run(event.task_run_id) is None
+        ):  # the engine ignores it; it should never happen, so say so loudly
+            log.warning(
+                "result for task run %s unknown to execution %s (seq %d): stale state?",
+                event.task_run_id,
+                execution.id,
+                execution.seq,
+            )
         decision = advance(
             execution, event, self, now=now, renderer=self._renderer, settings=self._engine
         )

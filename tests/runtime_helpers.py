@@ -140,7 +140,21 @@ class SnapshotWatcher:
                     each: latest[each].state.current if latest[each] else None
                     for each in pending[:10]
                 }
-                raise AssertionError(f"{len(pending)} executions not done in {timeout}s: {states}")
+                details = [
+                    (
+                        each,
+                        latest[each].seq,
+                        [
+                            (r.task_id, r.value, r.state.current.value, len(r.attempts))
+                            for r in latest[each].task_run_list  # type: ignore[union-attr]
+                        ],
+                    )
+                    for each in pending[:3]
+                    if latest[each] is not None
+                ]
+                raise AssertionError(
+                    f"{len(pending)} executions not done in {timeout}s: {states}; {details}"
+                )
             time.sleep(0.1)  # polling a condition, bounded by the deadline
 
     def wait_count(

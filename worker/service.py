@@ -159,30 +159,51 @@ class WorkerService:
     def _execute(self, running: _Running) -> None:
         task = running.task
         try:
-            result = run_task(
-                task,
-                self._renderer,
-                self._log,
-                self.worker_id,
-                running.cancelled,
-                self._storage,
-                self._secrets,
-            )
-        except Exception as exc:  # a bug in the worker itself: still report the attempt
-            log.exception("task run %s crashed the worker code", task.task_run.id)
-            result = started(task, self.worker_id).model_copy(
-                update={"state": StateType.FAILED, "outputs": {}}
-            )
-            del exc
-        if not running.handed_back:
-            self._report(result)
-        with self._lock:
-            self._running.pop(task.task_run.id, None)
-        self._slot_freed.set()
+            try:
+                result = run_task(
+                    task,
+                    self._renderer,
+                    self._log,
+                    self.worker_id,
+                    running.cancelled,
+                    self._storage,
+                    self._secrets,
+                )
+            except Exception:  # a bug in the worker itself: still report the attempt
+                log.exception("task run %s crashed the worker code", task.task_run.id)
+                result = started(task, self.worker_id).model_copy(
+                    update={"state": StateType.FAILED, "outputs": {}}
+                )
+            if not running.handed_back:
+                self._report(result)
+        except Exception:  # never lose the slot, whatever happened
+            log.exception("task run %s could not be reported", task.task_run.id)
+        finally:
+            with self._lock:
+                self._running.pop(task.task_run.id, None)
+            self._slot_freed.set()
 
     def _report(self, result: WorkerTaskResult) -> None:
-        self._out.send(TOPICS.worker_results, result.execution_id, result)
-        self._out.flush()  # the slot frees only once the result is safe
+        """Send a result and wait for its acknowledgement, retrying until it is delivered.
+
+        A result is never dropped: if Kafka is slow or away, it is sent again (the engine
+        ignores a duplicate). The slot frees only once the result is safe.
+        """
+        delay = 0.2
+        while True:
+            try:
+                self._out.send(TOPICS.worker_results, result.execution_id, result)
+                self._out.flush()
+                return
+            except KafkaError as exc:
+                log.warning(
+                    "result of task run %s not delivered yet (%s); trying again in %.1f s",
+                    result.task_run_id,
+                    exc,
+                    delay,
+                )
+                time.sleep(delay)  # backoff between deliveries of the same result
+                delay = min(delay * 2, 5.0)
 
     def _log(self, entry: LogEntry) -> None:
         self._out.send(TOPICS.logs, entry.execution_id, entry)

@@ -64,8 +64,12 @@ def read_topic_to_end(
             ]
         )
         at_end: set[int] = set()
+        # read_committed stops at the last *stable* offset: a transaction still being
+        # completed (a crashed writer's, aborted or committed by its successor) hides what
+        # follows. The end is the high watermark, reached once no transaction is pending.
+        high = {p: _high_watermark(consumer, name, p, settings.admin_timeout) for p in wanted}
         deadline = time.monotonic() + timeout
-        while at_end != wanted:
+        while at_end != wanted or not _reached(consumer, name, high):
             left = deadline - time.monotonic()
             if left <= 0:
                 raise ConsumeError(
@@ -89,6 +93,20 @@ def read_topic_to_end(
         raise from_confluent(exc, "consume", topic=name) from exc
     finally:
         consumer.close()
+
+
+def _high_watermark(
+    consumer: confluent_kafka.Consumer, name: str, partition: int, timeout: float
+) -> int:
+    part = confluent_kafka.TopicPartition(name, partition)
+    _, high = consumer.get_watermark_offsets(part, timeout=timeout)
+    return int(high)
+
+
+def _reached(consumer: confluent_kafka.Consumer, name: str, high: dict[int, int]) -> bool:
+    """Whether the position of every partition is at (or past) its high watermark."""
+    positions = consumer.position([confluent_kafka.TopicPartition(name, p) for p in high])
+    return all(tp.offset >= high[tp.partition] or high[tp.partition] == 0 for tp in positions)
 
 
 def _partitions(
