@@ -21,11 +21,10 @@ from orchestrator.kafka import TOPICS, DeserializationError, Record, Topics, Top
 from orchestrator.models.execution import Execution
 from orchestrator.models.messages import FlowRecord, LogEntry, MetricEntry, TriggerState
 from orchestrator.repository.documents import (
+    entry_document,
     entry_id,
     execution_document,
     flow_document,
-    log_document,
-    metric_document,
     taskrun_documents,
     trigger_document,
 )
@@ -216,13 +215,10 @@ class Transformer:
         return Transformed(tuple(actions), execution_id=key)
 
     def _entry(self, value: Any, record: Record) -> Transformed:
-        if isinstance(value, LogEntry):
-            kind, source = IndexKind.LOGS, log_document(value, record.partition, record.offset)
-        elif isinstance(value, MetricEntry):
-            kind = IndexKind.METRICS
-            source = metric_document(value, record.partition, record.offset)
-        else:
+        if not isinstance(value, LogEntry | MetricEntry):
             return Transformed()  # a tombstone on a delete-policy topic: nothing to mirror
+        kind = IndexKind.LOGS if isinstance(value, LogEntry) else IndexKind.METRICS
+        source = entry_document(value, record.partition, record.offset)
         doc_id = entry_id(value.execution_id, record.partition, record.offset)
         action = self._action(kind, doc_id, source, when=value.timestamp, record=record)
         return Transformed((action,))

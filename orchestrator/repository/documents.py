@@ -126,23 +126,8 @@ def entry_id(execution_id: str, partition: int, offset: int) -> str:
     return f"{execution_id}-{partition}-{offset}"
 
 
-def log_document(entry: LogEntry, partition: int, offset: int) -> dict[str, Any]:
-    """The document of a log line read at ``partition``/``offset`` of ``logs``."""
-    document = entry.to_json_dict()
-    document.update(
-        {
-            "@timestamp": iso(entry.timestamp),
-            "flowKey": flow_key(entry.namespace, entry.flow_id),
-            "id": entry_id(entry.execution_id, partition, offset),
-            "partition": partition,
-            "offset": offset,
-        }
-    )
-    return document
-
-
-def metric_document(entry: MetricEntry, partition: int, offset: int) -> dict[str, Any]:
-    """The document of a metric point read at ``partition``/``offset`` of ``metrics``."""
+def entry_document(entry: LogEntry | MetricEntry, partition: int, offset: int) -> dict[str, Any]:
+    """The document of a log line or metric point read at ``partition``/``offset``."""
     document = entry.to_json_dict()
     document.update(
         {
