@@ -8,7 +8,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,20 @@ class KestrelProcess:
 
     def output(self) -> str:
         return self._log_path.read_text(errors="replace")
+
+
+@contextmanager
+def standalone_server(settings: KestrelSettings, log_dir: Path) -> Iterator[KestrelProcess]:
+    """``kestrel server standalone`` on the test's topics; it must stop cleanly afterwards."""
+    from orchestrator.kafka import ensure_topics
+    from orchestrator.models.execution import new_id
+
+    ensure_topics(settings)
+    env = service_env(settings)
+    env["KESTREL_KAFKA__INSTANCE_ID"] = f"standalone-{new_id()[:8]}"
+    server = KestrelProcess(["server", "standalone"], env, log_dir / "server.log").start()
+    yield server
+    assert server.terminate() == 0, server.output()[-3000:]
 
 
 class SnapshotWatcher:

@@ -8,10 +8,15 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
-from runtime_helpers import KestrelProcess, SnapshotWatcher, ended, service_env, submit
+from runtime_helpers import (
+    KestrelProcess,
+    SnapshotWatcher,
+    ended,
+    standalone_server,
+    submit,
+)
 
 from orchestrator.cli.deploy import deploy_files
-from orchestrator.kafka import ensure_topics
 from orchestrator.models.execution import new_id
 from orchestrator.models.messages import CreateExecution
 from orchestrator.models.state import StateType
@@ -37,12 +42,8 @@ def eventually(check: Callable[[], T], timeout: float = 15) -> T:
 
 @pytest.fixture
 def server(settings: KestrelSettings, tmp_path: Path) -> Iterator[KestrelProcess]:
-    ensure_topics(settings)
-    env = service_env(settings)
-    env["KESTREL_KAFKA__INSTANCE_ID"] = f"indexed-{new_id()[:8]}"
-    process = KestrelProcess(["server", "standalone"], env, tmp_path / "server.log").start()
-    yield process
-    assert process.terminate() == 0, process.output()[-3000:]
+    with standalone_server(settings, tmp_path) as process:
+        yield process
 
 
 def test_runtime_executions_are_searchable(

@@ -10,7 +10,15 @@ from pathlib import Path
 
 import confluent_kafka
 import pytest
-from runtime_helpers import KESTREL, KestrelProcess, SnapshotWatcher, ended, service_env, submit
+from runtime_helpers import (
+    KESTREL,
+    KestrelProcess,
+    SnapshotWatcher,
+    ended,
+    service_env,
+    standalone_server,
+    submit,
+)
 
 from orchestrator.cli.deploy import deploy_files
 from orchestrator.kafka import TOPICS, Topics, TopicTail, ensure_topics
@@ -27,11 +35,8 @@ FLOWS = Path(__file__).resolve().parents[1] / "flows" / "runtime"
 def server(settings: KestrelSettings, tmp_path: Path) -> Iterator[KestrelProcess]:
     ensure_topics(settings)
     deploy_files(settings, [FLOWS])
-    env = service_env(settings)
-    env["KESTREL_KAFKA__INSTANCE_ID"] = f"control-{new_id()[:8]}"
-    process = KestrelProcess(["server", "standalone"], env, tmp_path / "server.log").start()
-    yield process
-    assert process.terminate() == 0, process.output()[-3000:]
+    with standalone_server(settings, tmp_path) as process:
+        yield process
 
 
 @pytest.fixture

@@ -10,11 +10,18 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from kestra_conformance import KESTRA_FLOWS, case_id, expectations, mismatches
-from runtime_helpers import KESTREL, KestrelProcess, SnapshotWatcher, ended, service_env, submit
+from runtime_helpers import (
+    KESTREL,
+    KestrelProcess,
+    SnapshotWatcher,
+    ended,
+    service_env,
+    standalone_server,
+    submit,
+)
 
 from orchestrator.cli.deploy import deploy_files
 from orchestrator.cli.main import cli
-from orchestrator.kafka import ensure_topics
 from orchestrator.models.execution import new_id
 from orchestrator.models.messages import CreateExecution
 from orchestrator.settings import KestrelSettings
@@ -25,12 +32,8 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 @pytest.fixture
 def standalone(settings: KestrelSettings, tmp_path: Path) -> Iterator[KestrelProcess]:
-    ensure_topics(settings)
-    env = service_env(settings)
-    env["KESTREL_KAFKA__INSTANCE_ID"] = f"standalone-{new_id()[:8]}"
-    server = KestrelProcess(["server", "standalone"], env, tmp_path / "server.log").start()
-    yield server
-    assert server.terminate() == 0, server.output()[-3000:]
+    with standalone_server(settings, tmp_path) as process:
+        yield process
 
 
 def test_examples_run_on_kafka_as_with_flow_test(
