@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 
@@ -30,6 +31,7 @@ from orchestrator.kafka import (
     Record,
     TopicPartition,
     Topics,
+    claim_transactional_id,
     dead_letter,
     group_id,
     partition_for,
@@ -83,7 +85,9 @@ class ExecutorProcessor:
         self.workers = WorkerMonitor(settings)
         self._producer = KafkaProducer(
             settings,
-            transactional_id=group_id(settings.kafka.topic_prefix, f"{ROLE}-{instance_id}"),
+            transactional_id=claim_transactional_id(
+                settings, ROLE, instance_id, uuid.uuid4().hex[:12]
+            ),
             client_id=instance_id,
         )
         self._consumer = KafkaConsumer(
@@ -230,18 +234,19 @@ class ExecutorProcessor:
         # Heartbeats read right after a start may be old ones: wait a full timeout first.
         if (now - self._started).total_seconds() < self.settings.runtime.worker_dead_after:
             return []
-        lost: list[TimerFired | WorkerLost] = []
-        for worker_id in self.workers.newly_dead(now):
-            attempts = self.store.attempts_of_worker(worker_id)
-            if attempts:
-                log.warning(
-                    "worker %s is dead; %d attempts will run again", worker_id, len(attempts)
-                )
-            lost += [
-                WorkerLost(execution_id=e, task_run_id=r, attempt=a, worker_id=worker_id)
-                for e, r, a in attempts
-            ]
-        return lost
+        lost = self.workers.lost(self.store.unfinished_attempts(), now)
+        for worker_id in sorted({each.worker_id for each in lost}):
+            count = sum(1 for each in lost if each.worker_id == worker_id)
+            log.warning("worker %s is dead; %d attempts will run again", worker_id, count)
+        return [
+            WorkerLost(
+                execution_id=each.execution_id,
+                task_run_id=each.task_run_id,
+                attempt=each.number,
+                worker_id=each.worker_id,
+            )
+            for each in lost
+        ]
 
     def close(self) -> None:
         """Leave the group and close every client (safe to call twice)."""

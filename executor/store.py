@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 
+from executor.workers import Attempt
 from orchestrator.models.execution import Execution
 from orchestrator.models.state import StateType
 
@@ -85,9 +86,8 @@ class ExecutionStore:
         ]
         return min(queued, key=lambda e: e.state.histories[0].date, default=None)
 
-    def attempts_of_worker(self, worker_id: str) -> list[tuple[str, str, int]]:
-        """(execution id, task run id, attempt) of unfinished attempts run by ``worker_id``."""
-        found = []
+    def unfinished_attempts(self) -> Iterator[Attempt]:
+        """Attempts a worker took and has not finished (in killed executions too)."""
         for execution in self._executions.values():
             if (
                 execution.state.current.is_terminated
@@ -98,6 +98,12 @@ class ExecutionStore:
                 if not run.attempts:
                     continue
                 last = run.attempts[-1]
-                if last.worker_id == worker_id and not last.state.current.is_terminated:
-                    found.append((execution.id, run.id, len(run.attempts)))
-        return found
+                if last.worker_id is None or last.state.current.is_terminated:
+                    continue
+                yield Attempt(
+                    execution_id=execution.id,
+                    task_run_id=run.id,
+                    number=len(run.attempts),
+                    worker_id=last.worker_id,
+                    since=last.state.histories[-1].date,
+                )

@@ -2,64 +2,107 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from orchestrator.kafka import TOPICS, DeserializationError, TopicTail
+from orchestrator.kafka import TOPICS, DeserializationError, Record, TopicTail
 from orchestrator.models.messages import WorkerInstance
 from orchestrator.settings import KestrelSettings
 
 
-@dataclass
-class _Seen:
-    instance: WorkerInstance
-    declared_dead: bool = False
+@dataclass(frozen=True)
+class Attempt:
+    """An unfinished attempt, as the executor's store knows it."""
+
+    execution_id: str
+    task_run_id: str
+    number: int
+    worker_id: str
+    since: datetime
+    """When the worker reported it RUNNING."""
+
+
+class WorkerLiveness:
+    """The latest heartbeat of every worker incarnation, and the verdicts drawn from them."""
+
+    def __init__(self, dead_after: timedelta) -> None:
+        """Judge a worker dead after ``dead_after`` without a heartbeat."""
+        self.dead_after = dead_after
+        self._latest: dict[str, WorkerInstance] = {}
+
+    def observe(self, key: str, beat: WorkerInstance | None) -> None:
+        """Take in a heartbeat (None: the key was tombstoned); older ones change nothing."""
+        if beat is None:
+            self._latest.pop(key, None)
+            return
+        seen = self._latest.get(beat.worker_id)
+        if seen is None or beat.last_seen > seen.last_seen:
+            self._latest[beat.worker_id] = beat
+
+    def is_dead(self, attempt: Attempt, now: datetime) -> bool:
+        """Whether the worker running ``attempt`` is gone.
+
+        A worker is dead once it said it stopped, or after ``dead_after`` without a
+        heartbeat. An incarnation never heard of is judged by the attempt's age instead: it
+        may have died before its first heartbeat reached the topic.
+        """
+        beat = self._latest.get(attempt.worker_id)
+        if beat is None:
+            return now - attempt.since > self.dead_after
+        return beat.status == "STOPPED" or now - beat.last_seen > self.dead_after
 
 
 class WorkerMonitor:
-    """Follows ``worker-heartbeats`` and says which worker incarnations are dead."""
+    """Follows ``worker-heartbeats`` and says which running attempts have lost their worker."""
 
     def __init__(self, settings: KestrelSettings) -> None:
         """Start following heartbeats from the beginning of the (compacted) topic."""
+        runtime = settings.runtime
         self._tail = TopicTail(settings, [TOPICS.worker_heartbeats])
-        self._dead_after = timedelta(seconds=settings.runtime.worker_dead_after)
-        self._workers: dict[str, _Seen] = {}
-        self._caught_up = False
+        self.liveness = WorkerLiveness(timedelta(seconds=runtime.worker_dead_after))
+        self._every = min(runtime.heartbeat_interval, runtime.worker_dead_after / 4)
+        self._next_judgement = 0.0
+        self._declared: set[tuple[str, int]] = set()
 
     def poll(self) -> None:
         """Take in the heartbeats available now."""
-        records = self._tail.poll()
-        # Only a view with nothing left to read may judge a worker: an old heartbeat read
-        # before the newer ones would make a live worker look dead.
-        self._caught_up = not records
+        self._observe(self._tail.poll())
+
+    def _observe(self, records: Iterable[Record]) -> None:
         for record in records:
             try:
                 beat = record.decoded(TOPICS.worker_heartbeats)
             except DeserializationError:
                 continue
-            if beat is None:
-                self._workers.pop(record.key_str or "", None)
-                continue
-            seen = self._workers.get(beat.worker_id)
-            if seen is None or beat.last_seen > seen.instance.last_seen:
-                # A newer heartbeat means alive: a worker judged dead on a stale view may
-                # be judged again when it really stops.
-                stopped = beat.status == "STOPPED" and seen is not None and seen.declared_dead
-                self._workers[beat.worker_id] = _Seen(beat, declared_dead=stopped)
+            self.liveness.observe(record.key_str or "", beat)
 
-    def newly_dead(self, now: datetime) -> list[str]:
-        """Worker ids that stopped (or fell silent) since the last call."""
-        if not self._caught_up:
+    def lost(self, attempts: Iterable[Attempt], now: datetime) -> list[Attempt]:
+        """The attempts whose worker is dead, each reported once; [] between judgements.
+
+        Judgements are spaced by the heartbeat interval, and made only on a view that has
+        read every heartbeat written before it: an old heartbeat read before the newer ones
+        would make a live worker look dead.
+        """
+        if time.monotonic() < self._next_judgement:
             return []
-        dead = []
-        for worker_id, seen in self._workers.items():
-            if seen.declared_dead:
-                continue
-            stopped = seen.instance.status == "STOPPED"
-            if stopped or now - seen.instance.last_seen > self._dead_after:
-                seen.declared_dead = True
-                dead.append(worker_id)
-        return dead
+        self._next_judgement = time.monotonic() + self._every
+        caught_up, records = self._tail.catch_up()
+        self._observe(records)
+        if not caught_up:
+            return []
+        unfinished = list(attempts)
+        # Forget verdicts on attempts that have since ended, so the set stays small.
+        self._declared &= {(each.task_run_id, each.number) for each in unfinished}
+        lost = [
+            each
+            for each in unfinished
+            if (each.task_run_id, each.number) not in self._declared
+            and self.liveness.is_dead(each, now)
+        ]
+        self._declared |= {(each.task_run_id, each.number) for each in lost}
+        return lost
 
     def close(self) -> None:
         """Stop following."""

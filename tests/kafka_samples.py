@@ -31,6 +31,7 @@ from orchestrator.models.messages import (
     RestartExecution,
     ResumeExecution,
     RunningTaskRun,
+    ServiceInstance,
     TaskFailure,
     TimerFired,
     TriggerState,
@@ -179,6 +180,19 @@ def every_message() -> list[tuple[TopicSpec[Any], str, KestrelModel]]:
                 running=[
                     RunningTaskRun(execution_id=EXECUTION_ID, task_run_id=TASK_RUN_ID, attempt=1)
                 ],
+            ),
+        ),
+        (
+            TOPICS.instances,
+            "executor/executor-0",
+            ServiceInstance(
+                role="executor",
+                instance_id="executor-0",
+                incarnation="3f2a9c1d4e5b",
+                transactional_id="kestrel-executor-executor-0-3f2a9c1d4e5b",
+                hostname="node-a",
+                pid=4242,
+                started=T0,
             ),
         ),
         (

@@ -27,6 +27,7 @@ from orchestrator.kafka import (
     KafkaProducer,
     Record,
     TopicTail,
+    claim_transactional_id,
     dead_letter,
     group_id,
 )
@@ -86,7 +87,9 @@ class WorkerService:
         self._next_beat = 0.0
         self._tx = KafkaProducer(
             settings,
-            transactional_id=group_id(settings.kafka.topic_prefix, f"{ROLE}-{instance_id}"),
+            transactional_id=claim_transactional_id(
+                settings, ROLE, instance_id, self.worker_id.rsplit("-", 1)[-1]
+            ),
             client_id=self.worker_id,
         )
         self._out = KafkaProducer(settings, client_id=self.worker_id)
@@ -104,10 +107,14 @@ class WorkerService:
 
     def run(self) -> None:
         """Take, run and report task runs until `stop` is called."""
-        self._consumer.subscribe([TOPICS.worker_tasks])
         runtime = self.settings.runtime
-        log.info("worker %s started with %d slots", self.worker_id, self.slots)
         try:
+            # Announce this incarnation before taking work, so that the executor knows whom
+            # to watch even if it dies at once: a first heartbeat can take seconds to arrive.
+            self._heartbeat(force=True)
+            self._out.flush()
+            self._consumer.subscribe([TOPICS.worker_tasks])
+            log.info("worker %s started with %d slots", self.worker_id, self.slots)
             while not self._stop.is_set():
                 self._heartbeat()
                 self._read_kills()

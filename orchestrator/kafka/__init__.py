@@ -14,6 +14,7 @@ from orchestrator.kafka.errors import (
     TransactionError,
     from_confluent,
 )
+from orchestrator.kafka.incarnations import claim_transactional_id, previous_incarnation
 from orchestrator.kafka.producer import KafkaProducer
 from orchestrator.kafka.reader import read_topic_to_end
 from orchestrator.kafka.records import Record, TopicPartition
@@ -57,6 +58,7 @@ __all__ = [
     "TopicTail",
     "Topics",
     "TransactionError",
+    "claim_transactional_id",
     "dead_letter",
     "decode",
     "decode_key",
@@ -68,5 +70,6 @@ __all__ = [
     "from_confluent",
     "group_id",
     "partition_for",
+    "previous_incarnation",
     "read_topic_to_end",
 ]

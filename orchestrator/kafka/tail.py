@@ -6,6 +6,7 @@ notices (every worker), and an execution followed by the CLI. Nothing is committ
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterable
 from typing import Any
@@ -78,6 +79,38 @@ class TopicTail:
                 raise from_confluent(error, "consume", topic=message.topic())
             records.append(Record.from_message(message))
         return records
+
+    def catch_up(self, timeout: float = 5.0) -> tuple[bool, list[Record]]:
+        """Read on until every partition is read to the end it had when this was called.
+
+        For topics written without transactions: the end is the high watermark, which a
+        ``read_committed`` tail cannot pass while a transaction is open.
+
+        Returns:
+            Whether the ends were reached within ``timeout``, and the records read meanwhile
+            (the caller takes them in like those of `poll`).
+        """
+        deadline = time.monotonic() + timeout
+        records: list[Record] = []
+        try:
+            ends: dict[tuple[str, int], int] = {}
+            for part in self._consumer.assignment():
+                low, high = self._consumer.get_watermark_offsets(
+                    part, timeout=timeout, cached=False
+                )
+                if high > low:
+                    ends[(part.topic, part.partition)] = high
+            wanted = [confluent_kafka.TopicPartition(topic, p) for topic, p in ends]
+            while True:
+                positions = self._consumer.position(wanted) if wanted else []
+                if all(tp.offset >= ends[(tp.topic, tp.partition)] for tp in positions):
+                    return True, records
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False, records
+                records += self.poll(timeout=min(0.1, remaining))
+        except confluent_kafka.KafkaException:  # the broker did not answer: not caught up
+            return False, records
 
     def close(self) -> None:
         """Stop reading."""

@@ -25,6 +25,7 @@ from orchestrator.models.messages import (
     KillNotice,
     LogEntry,
     MetricEntry,
+    ServiceInstance,
     TriggerState,
     WorkerInstance,
     WorkerTask,
@@ -114,6 +115,7 @@ class TopicRegistry:
     worker_tasks: TopicSpec[WorkerTask]
     worker_results: TopicSpec[WorkerTaskResult]
     worker_heartbeats: TopicSpec[WorkerInstance]
+    instances: TopicSpec[ServiceInstance]
     kills: TopicSpec[KillNotice]
     triggers: TopicSpec[TriggerState]
     logs: TopicSpec[LogEntry]
@@ -159,6 +161,7 @@ TOPICS = TopicRegistry(
         "worker-results", "execution id", WorkerTaskResult, "delete", copartitioned=True
     ),
     worker_heartbeats=_spec("worker-heartbeats", "worker id", WorkerInstance, "compact"),
+    instances=_spec("instances", "role/instance id", ServiceInstance, "compact", partitions=1),
     kills=_spec("kills", "execution id", KillNotice, "delete"),
     triggers=_spec("triggers", "ns/flow/trigger", TriggerState, "compact"),
     logs=_spec("logs", "execution id", LogEntry, "delete", retention_ms=SEVEN_DAYS_MS),

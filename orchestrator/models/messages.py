@@ -208,6 +208,23 @@ class WorkerInstance(Message):
     running: list[RunningTaskRun] = Field(default_factory=list)
 
 
+class ServiceInstance(Message):
+    """One incarnation (process start) of a transactional service instance.
+
+    Kept in the compacted ``instances`` topic, keyed ``role/instance id``: the next
+    incarnation of the same instance reads it to fence this one's transactional id.
+    """
+
+    type: Literal["service-instance"] = "service-instance"
+    role: str
+    instance_id: str
+    incarnation: str
+    transactional_id: str
+    hostname: str
+    pid: int
+    started: datetime = Field(default_factory=utcnow)
+
+
 class KillNotice(Message):
     """Tells every worker to stop the task runs of an execution (all when the list is empty)."""
 

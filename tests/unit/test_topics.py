@@ -14,6 +14,7 @@ from orchestrator.models.messages import (
     KillNotice,
     LogEntry,
     MetricEntry,
+    ServiceInstance,
     TriggerState,
     WorkerInstance,
     WorkerTask,
@@ -30,6 +31,7 @@ ARCHITECTURE = {
     "worker-tasks": "delete",
     "worker-results": "delete",
     "worker-heartbeats": "compact",
+    "instances": "compact",  # departure: per-incarnation transactional ids (kafka/incarnations)
     "kills": "delete",
     "triggers": "compact",
     "logs": "delete",
@@ -40,7 +42,7 @@ ARCHITECTURE = {
 
 def test_registry_matches_the_architecture() -> None:
     assert {spec.logical: spec.cleanup_policy for spec in TOPICS} == ARCHITECTURE
-    assert len(TOPICS) == len(TOPICS.all()) == 12
+    assert len(TOPICS) == len(TOPICS.all()) == 13
 
 
 def test_attribute_and_logical_name_agree() -> None:
@@ -84,6 +86,7 @@ def test_partitions_default_to_settings() -> None:
         (TOPICS.worker_tasks, WorkerTask),
         (TOPICS.worker_results, WorkerTaskResult),
         (TOPICS.worker_heartbeats, WorkerInstance),
+        (TOPICS.instances, ServiceInstance),
         (TOPICS.kills, KillNotice),
         (TOPICS.triggers, TriggerState),
         (TOPICS.logs, LogEntry),
@@ -110,7 +113,7 @@ def test_full_names() -> None:
     assert topics.name("dead-letters") == "kestrel.dead-letters"
     assert topics.name(TOPICS.flow_revisions) == "kestrel.flow-revisions"
     assert topics.spec_of("kestrel.execution-commands") is TOPICS.execution_commands
-    assert len(topics.names()) == 12
+    assert len(topics.names()) == 13
     assert Topics.from_settings(KafkaSettings(topic_prefix="prod.")).kills == "prod.kills"
     with pytest.raises(AttributeError):
         _ = topics.execution

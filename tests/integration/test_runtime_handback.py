@@ -1,4 +1,7 @@
-"""A zombie cannot commit; a stopping worker hands back what it could not finish."""
+"""A stopping worker hands back what it could not finish.
+
+Zombie fencing is tested with the incarnations (test_kafka_incarnations.py).
+"""
 
 from __future__ import annotations
 
@@ -9,29 +12,14 @@ import pytest
 from runtime_helpers import KestrelProcess, SnapshotWatcher, ended, service_env, submit
 
 from orchestrator.cli.deploy import deploy_files
-from orchestrator.kafka import TOPICS, KafkaProducer, ProducerFencedError, ensure_topics, group_id
+from orchestrator.kafka import ensure_topics
 from orchestrator.models.execution import new_id
-from orchestrator.models.messages import CreateExecution, KillExecution
+from orchestrator.models.messages import CreateExecution
 from orchestrator.models.state import StateType
 from orchestrator.settings import KestrelSettings
 
 pytestmark = pytest.mark.integration
 FLOWS = Path(__file__).resolve().parents[1] / "flows" / "runtime"
-
-
-def test_an_executor_zombie_is_fenced_by_its_successor(settings: KestrelSettings) -> None:
-    ensure_topics(settings)
-    transactional_id = group_id(settings.kafka.topic_prefix, "executor-zombie")
-    zombie = KafkaProducer(settings, transactional_id=transactional_id)
-    zombie.begin()
-    zombie.send(TOPICS.execution_commands, "e1", KillExecution(execution_id="e1"))
-    successor = KafkaProducer(settings, transactional_id=transactional_id)  # same instance
-    try:
-        with pytest.raises(ProducerFencedError):
-            zombie.commit()
-    finally:
-        successor.close()
-        zombie.close()
 
 
 @pytest.fixture
