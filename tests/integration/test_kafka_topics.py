@@ -34,7 +34,7 @@ def test_ensure_topics_creates_every_topic_once(kafka_settings: KafkaSettings) -
         description = described[spec.logical]
         assert description.exists
         assert description.name == topics.name(spec)
-        assert description.partitions == kafka_settings.partitions
+        assert description.partitions == spec.partitions_for(kafka_settings.partitions)
         assert description.replication_factor == 1
         assert description.configs["cleanup.policy"] == spec.cleanup_policy
         assert description.problems == ()

@@ -117,13 +117,6 @@ def _assert_exactly_once(watcher: SnapshotWatcher, finished: dict[str, Execution
             assert len(run.attempts) <= 1, f"{run.task_id} ran {len(run.attempts)} times"
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason=(
-        "intermittent in full-suite runs (passes alone): after the kill -9, a worker stops "
-        "taking tasks or a dead worker is never declared; root cause not found yet (issue 4)"
-    ),
-)
 def test_executor_killed_mid_flight_resumes_exactly_once(
     settings: KestrelSettings, cluster: Cluster, watcher: SnapshotWatcher
 ) -> None:
@@ -143,13 +136,6 @@ def _never() -> Execution:
     return Execution(id="none", namespace="none", flow_id="none", flow_revision=1)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason=(
-        "intermittent in full-suite runs (passes alone): after the kill -9, a worker stops "
-        "taking tasks or a dead worker is never declared; root cause not found yet (issue 4)"
-    ),
-)
 def test_worker_killed_while_running_tasks_has_them_run_again(
     settings: KestrelSettings, cluster: Cluster, watcher: SnapshotWatcher
 ) -> None:
