@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -177,9 +178,7 @@ def test_two_executors_one_killed_the_other_keeps_serving(
     first = cluster.start("executor", "pair-executor-a")
     second = cluster.start("executor", "pair-executor-b")
     cluster.start("worker", "pair-worker")
-    _wait_for_partitions(first)
-    owned_by_second = _wait_for_partitions(second)
-    assert owned_by_second, "the second executor got no partition"
+    owned_by_second = _wait_for_split(first, second, settings.kafka.partitions)
     first.kill9()
     ids = submit(settings, _creates(60))
     partitions = settings.kafka.partitions
@@ -193,16 +192,36 @@ def test_two_executors_one_killed_the_other_keeps_serving(
     _assert_exactly_once(watcher, finished)
 
 
-def _wait_for_partitions(process: KestrelProcess, timeout: float = 60) -> set[int]:
-    import time
+def _assigned(process: KestrelProcess) -> set[int] | None:
+    """The partitions of the executor's latest assignment (from its log), or None yet."""
+    found = re.findall(r"restored \d+ executions of partitions \[([\d, ]*)\]", process.output())
+    return {int(p) for p in found[-1].split(",") if p.strip()} if found else None
 
+
+def _wait_for_partitions(process: KestrelProcess, timeout: float = 60) -> set[int]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        found = re.findall(r"restored \d+ executions of partitions \[([\d, ]*)\]", process.output())
-        if found:
-            return {int(p) for p in found[-1].split(",") if p.strip()}
+        owned = _assigned(process)
+        if owned is not None:
+            return owned
         time.sleep(0.1)  # polling the process log for a condition, bounded by the deadline
     raise AssertionError(f"no partition assignment: {process.output()[-2000:]}")
+
+
+def _wait_for_split(
+    first: KestrelProcess, second: KestrelProcess, partitions: int, timeout: float = 60
+) -> set[int]:
+    """Wait until the two executors share the partitions out; return the second's share.
+
+    Whichever joins first takes every partition until the other's join is rebalanced in.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        one, other = _assigned(first), _assigned(second)
+        if one and other and not one & other and one | other == set(range(partitions)):
+            return other
+        time.sleep(0.1)  # polling the process logs for a condition, bounded by the deadline
+    raise AssertionError(f"no split: {first.output()[-1000:]}\n{second.output()[-1000:]}")
 
 
 @pytest.mark.real_kafka
