@@ -38,6 +38,9 @@ def _configure_logging(verbose: bool) -> None:
         format="%(asctime)s %(levelname)-5s %(name)s %(message)s",
         stream=sys.stderr,
     )
+    if not verbose:
+        # The Elasticsearch client logs every HTTP request at INFO: one line per bulk.
+        logging.getLogger("elastic_transport").setLevel(logging.WARNING)
 
 
 def run_services(services: list[Service]) -> None:

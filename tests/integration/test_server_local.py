@@ -1,0 +1,53 @@
+"""The README's first command: ``kestrel server local`` with its embedded backends."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from conftest import unavailable
+from runtime_helpers import KestrelProcess
+
+from orchestrator.backends import BackendError, noida_binary
+
+pytestmark = pytest.mark.integration
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+DONE = "Kestrel is running; press Ctrl-C to stop."
+
+
+def _serve(data_dir: Path, log: Path) -> KestrelProcess:
+    args = ["server", "local", "--data-dir", str(data_dir), "--deploy", str(EXAMPLES)]
+    # Its own settings only: nothing from a test run's KESTREL_* environment.
+    env = {key: value for key, value in os.environ.items() if not key.startswith("KESTREL_")}
+    return KestrelProcess([*args, "--run", "kestrel.examples.hello-world"], env, log).start()
+
+
+def _wait_for(process: KestrelProcess, text: str, timeout: float = 120) -> str:
+    deadline = time.monotonic() + timeout
+    while text not in process.output():
+        assert process.process is not None and process.process.poll() is None, process.output()
+        assert time.monotonic() < deadline, process.output()[-3000:]
+        time.sleep(0.2)  # polling the process log for a condition, bounded by the deadline
+    return process.output()
+
+
+def test_server_local_runs_the_demo_and_again_after_a_restart(tmp_path: Path) -> None:
+    try:
+        noida_binary()
+    except BackendError as exc:
+        unavailable(str(exc))
+    data_dir = tmp_path / "data"
+    for start in ("first", "second"):  # the second start finds the first one's state
+        server = _serve(data_dir, tmp_path / f"{start}.log")
+        try:
+            output = _wait_for(server, DONE)
+        finally:
+            exit_code = server.terminate(timeout=60)
+        assert "ended SUCCESS" in output
+        assert "Hello, Kestrel!" in output
+        assert "Traceback" not in output
+        assert "elastic_transport" not in output  # no line per HTTP request
+        assert exit_code == 0, server.output()[-3000:]
+    assert (data_dir / "secret.key").exists()
