@@ -204,7 +204,10 @@ class ExecutorProcessor:
         send = self._producer.send
         after = decision.execution
         if after is not None:
-            send(TOPICS.executions, after.id, None if after.deleted else after)
+            if after.deleted:
+                send(TOPICS.executions, after.id, None)
+            else:
+                send(TOPICS.executions, after.id, after, encoded=decision.execution_wire)
             self.store.put(after, partition)
         for worker_task in decision.worker_tasks:
             send(TOPICS.worker_tasks, worker_task.task_run.id, worker_task)

@@ -346,15 +346,16 @@ def _decide(work: Work, settings: EngineSettings) -> Decision:
     if not work.changed:
         return Decision(commands=work.commands, logs=work.logs)
     snapshot = work.snapshot()
-    size = len(snapshot.model_dump_json(by_alias=True, exclude_none=True))
-    if size > settings.max_snapshot_bytes:
-        return _oversized(work, size, settings)
+    wire = snapshot.to_wire()
+    if len(wire) > settings.max_snapshot_bytes:
+        return _oversized(work, len(wire), settings)
     return Decision(
         execution=snapshot,
         worker_tasks=work.worker_tasks,
         commands=work.commands,
         kills=work.kills,
         logs=work.logs,
+        execution_wire=wire,
     )
 
 
@@ -377,9 +378,6 @@ def _oversized(work: Work, size: int, settings: EngineSettings) -> Decision:
     work.outputs = {}
     finish(work, StateType.FAILED, render_outputs=False)
     snapshot = work.snapshot()
-    if (
-        len(snapshot.model_dump_json(by_alias=True, exclude_none=True))
-        > settings.max_snapshot_bytes
-    ):
+    if len(snapshot.to_wire()) > settings.max_snapshot_bytes:
         snapshot = snapshot.model_copy(update={"task_run_list": ()})
     return Decision(execution=snapshot, commands=work.commands, kills=work.kills, logs=work.logs)

@@ -24,6 +24,8 @@ class Decision:
             notification, a replay) or for this one.
         kills: kill notices for the workers running task runs of this execution.
         logs: log lines written by the engine itself.
+        execution_wire: ``execution``'s wire form when the engine already serialised it (to
+            check its size), so that it is not serialised twice; None otherwise.
     """
 
     execution: Execution | None = None
@@ -31,6 +33,7 @@ class Decision:
     commands: list[ExecutionCommand] = field(default_factory=list)
     kills: list[KillNotice] = field(default_factory=list)
     logs: list[LogEntry] = field(default_factory=list)
+    execution_wire: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
     def changed(self) -> bool:

@@ -114,8 +114,12 @@ class KafkaProducer:
         *,
         headers: HeaderValues | None = None,
         partition: int | None = None,
+        encoded: bytes | None = None,
     ) -> None:
         """Queue ``value`` (None: a tombstone) under ``key`` for ``topic``.
+
+        ``encoded`` is ``value``'s wire form when the caller has it already (the executor's
+        snapshots, serialised by the engine to check their size).
 
         Raises:
             ProduceError: The record is refused (too large ...), the local queue stays full
@@ -123,7 +127,7 @@ class KafkaProducer:
         """
         self._raise_failed()
         name = self.topics.name(topic)
-        data = None if value is None else encode(value)
+        data = None if value is None else encoded if encoded is not None else encode(value)
         kwargs: dict[str, Any] = {"key": encode_key(key), "value": data}
         if headers:
             kwargs["headers"] = list(headers.items())

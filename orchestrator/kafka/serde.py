@@ -10,7 +10,6 @@ import base64
 from typing import Literal, Protocol, TypeVar
 
 import confluent_kafka
-import pydantic_core
 from pydantic import ValidationError
 
 from orchestrator.kafka.errors import DeserializationError
@@ -25,7 +24,7 @@ _MAX_REASON = 1000
 
 def encode(model: KestrelModel) -> bytes:
     """Return the wire form of ``model``: compact UTF-8 JSON of ``to_json_dict()``."""
-    return pydantic_core.to_json(model.to_json_dict())
+    return model.to_wire()
 
 
 def encode_key(key: str) -> bytes:

@@ -137,3 +137,14 @@ def test_dead_letter_base64_for_binary_values() -> None:
     assert letter.value_encoding == "base64"
     assert base64.b64decode(letter.value or "") == raw
     assert letter.key is None and letter.error == "not UTF-8"
+
+
+@pytest.mark.parametrize("sample", every_message(), ids=sample_id)
+def test_the_one_pass_wire_form_is_the_json_of_the_json_dict(
+    sample: tuple[TopicSpec[Any], str, KestrelModel],
+) -> None:
+    _, _, value = sample
+    assert (
+        value.to_wire()
+        == json.dumps(value.to_json_dict(), separators=(",", ":"), ensure_ascii=False).encode()
+    )

@@ -151,6 +151,14 @@ def test_an_oversized_snapshot_fails_the_execution_and_the_snapshot_fits() -> No
     assert "task outputs are dropped" in log.message
 
 
+def test_a_decision_carries_the_snapshot_it_serialised_to_check_the_size() -> None:
+    harness = Harness(load("big-output"))
+    harness.create("big-output")
+    decision = harness.finish("big", outputs={"value": "small"})
+    assert decision.execution is not None
+    assert decision.execution_wire == decision.execution.to_wire()  # produced as is
+
+
 def test_task_runs_are_dropped_when_even_without_outputs_they_do_not_fit() -> None:
     limit = 3_000
     harness = Harness(load("foreach"), settings=EngineSettings(max_snapshot_bytes=limit))
