@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import NoReturn
 
 import pytest
+from runtime_helpers import SnapshotWatcher
 
 from orchestrator.backends import BackendError, Backends, resolve_backends
 from orchestrator.settings import KafkaSettings, KestrelSettings, load_settings
@@ -64,3 +65,11 @@ def settings(backends: Backends, topic_prefix: str, tmp_path: Path) -> KestrelSe
 def kafka_settings(settings: KestrelSettings) -> KafkaSettings:
     """The Kafka part of ``settings``."""
     return settings.kafka
+
+
+@pytest.fixture
+def watcher(settings: KestrelSettings) -> Iterator[SnapshotWatcher]:
+    """Every snapshot and log line of the test's topics, recorded as they are committed."""
+    watching = SnapshotWatcher(settings)
+    yield watching
+    watching.close()

@@ -39,13 +39,6 @@ def server(settings: KestrelSettings, tmp_path: Path) -> Iterator[KestrelProcess
         yield process
 
 
-@pytest.fixture
-def watcher(settings: KestrelSettings) -> Iterator[SnapshotWatcher]:
-    watching = SnapshotWatcher(settings)
-    yield watching
-    watching.close()
-
-
 def cli(settings: KestrelSettings, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(KESTREL), *args],

@@ -89,13 +89,6 @@ def cluster(settings: KestrelSettings, tmp_path: Path) -> Iterator[Cluster]:
     running.stop()
 
 
-@pytest.fixture
-def watcher(settings: KestrelSettings) -> Iterator[SnapshotWatcher]:
-    watching = SnapshotWatcher(settings)
-    yield watching
-    watching.close()
-
-
 def _creates(count: int) -> list[CreateExecution]:
     flows = list(EXPECTED_RUNS)
     return [

@@ -5,7 +5,6 @@ Zombie fencing is tested with the incarnations (test_kafka_incarnations.py).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,13 +26,6 @@ def deployed(settings: KestrelSettings) -> KestrelSettings:
     ensure_topics(settings)
     deploy_files(settings, [FLOWS])
     return settings
-
-
-@pytest.fixture
-def watcher(settings: KestrelSettings) -> Iterator[SnapshotWatcher]:
-    watching = SnapshotWatcher(settings)
-    yield watching
-    watching.close()
 
 
 def test_a_stopping_worker_hands_back_unfinished_work(
