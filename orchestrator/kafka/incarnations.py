@@ -65,12 +65,15 @@ def claim_transactional_id(
         KafkaError: The broker is unreachable, or the topic is missing.
     """
     kafka = kafka_settings(settings)
+    stable = group_id(kafka.topic_prefix, f"{role}-{instance_id}")
     previous = previous_incarnation(kafka, role, instance_id)
-    if previous is not None:
-        # Initialising the old id bumps its epoch: a zombie's next commit is refused, and a
-        # transaction it left open is aborted now rather than blocking readers forever.
-        KafkaProducer(kafka, transactional_id=previous.transactional_id).close()
-    own = f"{group_id(kafka.topic_prefix, f'{role}-{instance_id}')}-{incarnation}"
+    # Initialising the old id bumps its epoch: a zombie's next commit is refused, and a
+    # transaction it left open is aborted now rather than blocking readers forever. With no
+    # incarnation registered yet, the old id is the one used before incarnations existed
+    # (a deployment upgraded in place).
+    predecessor = previous.transactional_id if previous is not None else stable
+    KafkaProducer(kafka, transactional_id=predecessor).close()
+    own = f"{stable}-{incarnation}"
     record = ServiceInstance(
         role=role,
         instance_id=instance_id,

@@ -13,6 +13,7 @@ from orchestrator.kafka import (
     TopicTail,
     claim_transactional_id,
     ensure_topics,
+    group_id,
     previous_incarnation,
 )
 from orchestrator.models.messages import KillNotice
@@ -72,6 +73,30 @@ def test_a_restart_after_a_crash_mid_transaction_stays_visible(
     registered = previous_incarnation(kafka_settings, "executor", "e-0")
     assert registered is not None and registered.transactional_id == restarted_id
     assert registered.incarnation == "second"
+
+
+def test_the_first_incarnation_ends_what_the_pre_incarnation_id_left_open(
+    kafka_settings: KafkaSettings,
+) -> None:
+    ensure_topics(kafka_settings, [TOPICS.kills, TOPICS.instances])
+    legacy_id = group_id(kafka_settings.topic_prefix, "executor-upgraded-0")
+    legacy = KafkaProducer(kafka_settings, transactional_id=legacy_id)  # before an upgrade
+    legacy.begin()
+    _send(legacy, "stuck")
+    legacy.flush()
+    claimed = claim_transactional_id(kafka_settings, "executor", "upgraded-0", "first")
+    seen: list[str] = []
+    with (
+        KafkaProducer(kafka_settings, transactional_id=claimed) as producer,
+        TopicTail(kafka_settings, [TOPICS.kills]) as tail,
+    ):
+        with producer.transaction():
+            _send(producer, "visible")
+        _read_until(tail, seen, "visible")  # the open transaction no longer holds readers
+    assert seen == ["visible"]
+    with pytest.raises(ProducerFencedError):
+        legacy.commit()
+    legacy.close()
 
 
 def test_instances_of_different_roles_do_not_fence_each_other(
