@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -115,14 +116,16 @@ class ExecutorProcessor:
 
     def _on_assign(self, partitions: list[TopicPartition]) -> None:
         owned = {tp.partition for tp in partitions}
+        started = time.monotonic()
         restored = read_topic_to_end(self.settings, TOPICS.executions, partitions=owned)
         for execution_id, execution in restored.items():
             self.store.put(execution, partition_for(execution_id, self._partitions))
         log.info(
-            "executor %s restored %d executions of partitions %s",
+            "executor %s restored %d executions of partitions %s in %.2f s",
             self.instance_id,
             len(restored),
             sorted(owned),
+            time.monotonic() - started,
         )
 
     def _on_revoke(self, partitions: list[TopicPartition]) -> None:

@@ -41,7 +41,8 @@ def read_topic_to_end(
     Raises:
         TopicError: The topic does not exist.
         ConsumeError: The end was not reached within ``timeout``, or the broker failed.
-        DeserializationError: A record is not the topic's model, or its key is not UTF-8.
+        DeserializationError: The latest record of a key is not the topic's model, or a key
+            is not UTF-8 (a superseded record is never decoded).
     """
     settings = kafka_settings(settings)
     name = Topics(settings.topic_prefix).name(spec)
@@ -54,9 +55,11 @@ def read_topic_to_end(
         wanted = _partitions(
             consumer, settings, name, partitions, min(timeout, settings.admin_timeout)
         )
-        latest: dict[str, ModelT] = {}
+        # The latest record per key, decoded only at the end: a compacted topic not yet
+        # compacted holds many superseded values (an execution: one per change).
+        latest: dict[str, Record] = {}
         if not wanted:
-            return latest
+            return {}
         consumer.assign(
             [
                 confluent_kafka.TopicPartition(name, p, confluent_kafka.OFFSET_BEGINNING)
@@ -87,8 +90,11 @@ def read_topic_to_end(
                     raise from_confluent(
                         error, "consume", topic=name, partition=message.partition()
                     )
-                _apply(latest, spec, Record.from_message(message))
-        return latest
+                record = Record.from_message(message)
+                key = record.key_str
+                if key is not None:  # a keyless record has no place in a compacted view
+                    latest[key] = record
+        return _decoded(latest, spec)
     except confluent_kafka.KafkaException as exc:
         raise from_confluent(exc, "consume", topic=name) from exc
     finally:
@@ -133,12 +139,11 @@ def _partitions(
     return wanted
 
 
-def _apply(latest: dict[str, ModelT], spec: TopicSpec[ModelT], record: Record) -> None:
-    key = record.key_str
-    if key is None:
-        return  # A keyless record has no place in a compacted view.
-    value = record.decoded(spec)
-    if value is None:
-        latest.pop(key, None)
-    else:
-        latest[key] = value
+def _decoded(latest: dict[str, Record], spec: TopicSpec[ModelT]) -> dict[str, ModelT]:
+    """Decode the latest record of each key; a tombstone leaves its key out."""
+    values: dict[str, ModelT] = {}
+    for key, record in latest.items():
+        value = record.decoded(spec)
+        if value is not None:
+            values[key] = value
+    return values

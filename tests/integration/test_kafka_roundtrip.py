@@ -4,11 +4,13 @@ import time
 import uuid
 from collections.abc import Callable
 
+import confluent_kafka
 import pytest
 from kafka_samples import T0, every_message
 
 from orchestrator.kafka import (
     TOPICS,
+    DeserializationError,
     KafkaConsumer,
     KafkaProducer,
     Record,
@@ -114,6 +116,35 @@ def test_read_compacted_topic_to_end(kafka_settings: KafkaSettings) -> None:
     for partition in range(kafka_settings.partitions):
         union |= read_topic_to_end(kafka_settings, spec, partitions=[partition], timeout=20)
     assert union == latest
+
+
+def test_read_to_end_decodes_only_the_latest_value_of_each_key(
+    kafka_settings: KafkaSettings,
+) -> None:
+    spec: TopicSpec[FlowRecord] = TOPICS.flows
+    ensure_topics(kafka_settings, [spec])
+    name = f"{kafka_settings.topic_prefix}flows"
+    raw = confluent_kafka.Producer({"bootstrap.servers": kafka_settings.bootstrap})
+    raw.produce(
+        name,
+        b"not json",
+        b"team/fixed",
+        partition=partition_for("team/fixed", kafka_settings.partitions),
+    )
+    raw.flush(10)
+    with KafkaProducer(kafka_settings) as producer:
+        producer.send(spec, "team/fixed", flow("fixed", 2))  # supersedes the bad one
+    assert read_topic_to_end(kafka_settings, spec, timeout=20)["team/fixed"].revision == 2
+
+    raw.produce(
+        name,
+        b"not json",
+        b"team/broken",
+        partition=partition_for("team/broken", kafka_settings.partitions),
+    )
+    raw.flush(10)
+    with pytest.raises(DeserializationError):  # the latest value itself is unreadable
+        read_topic_to_end(kafka_settings, spec, timeout=20)
 
 
 def test_read_missing_topic(kafka_settings: KafkaSettings) -> None:
