@@ -82,8 +82,10 @@ def claim_transactional_id(
         hostname=socket.gethostname(),
         pid=os.getpid(),
     )
-    # Recorded (and acknowledged) before the first transaction under it can open.
-    with KafkaProducer(kafka) as producer:
+    # Recorded (and acknowledged) before the first transaction under it can open. Not
+    # idempotent: a duplicate of this one record is harmless, and an idempotent producer
+    # waits about half a second for its producer id before the first send.
+    with KafkaProducer(kafka, overrides={"enable.idempotence": False}) as producer:
         producer.send(TOPICS.instances, instance_key(role, instance_id), record)
         producer.flush()
     return own
