@@ -41,6 +41,7 @@ from orchestrator.kafka import (
 from orchestrator.models.execution import Execution
 from orchestrator.models.flow import Flow
 from orchestrator.models.messages import (
+    DeadLetter,
     ResumeExecution,
     TimerFired,
     WorkerLost,
@@ -79,6 +80,7 @@ class ExecutorProcessor:
             secrets=secret_codec(settings),
         )
         self.store = ExecutionStore()
+        self._letters: list[DeadLetter] = []  # found while restoring, sent with the next batch
         self._stop = threading.Event()
         self._started = clock()
         self.processed = 0
@@ -117,7 +119,9 @@ class ExecutorProcessor:
     def _on_assign(self, partitions: list[TopicPartition]) -> None:
         owned = {tp.partition for tp in partitions}
         started = time.monotonic()
-        restored = read_topic_to_end(self.settings, TOPICS.executions, partitions=owned)
+        restored = read_topic_to_end(
+            self.settings, TOPICS.executions, partitions=owned, on_unreadable=self._unreadable
+        )
         for execution_id, execution in restored.items():
             self.store.put(execution, partition_for(execution_id, self._partitions))
         log.info(
@@ -127,6 +131,12 @@ class ExecutorProcessor:
             sorted(owned),
             time.monotonic() - started,
         )
+
+    def _unreadable(self, record: Record, error: DeserializationError) -> None:
+        # An unreadable snapshot must not stop the executor from ever starting again: it goes
+        # to dead-letters (with the next transaction) and its execution is left alone.
+        log.error("unreadable snapshot %s@%s: %s", record.topic, record.offset, error)
+        self._letters.append(dead_letter(record, str(error), "executor"))
 
     def _on_revoke(self, partitions: list[TopicPartition]) -> None:
         self.store.drop_partitions({tp.partition for tp in partitions})
@@ -152,7 +162,7 @@ class ExecutorProcessor:
                 records = self._consumer.poll_batch(runtime.batch_size, runtime.poll_timeout)
                 now = self._clock()
                 wakeups = self._due_timers(now) + self._lost_attempts(now)
-                if records or wakeups:
+                if records or wakeups or self._letters:
                     self._transact(records, wakeups, now)
         finally:
             self.close()
@@ -166,6 +176,9 @@ class ExecutorProcessor:
                 self._handle(record, now)
             for event in wakeups:
                 self._producer.send(TOPICS.execution_commands, event.execution_id, event)
+            letters, self._letters = self._letters, []
+            for letter in letters:
+                self._producer.send(TOPICS.dead_letters, letter.key or "", letter)
             if records:
                 self._producer.send_offsets(self._consumer)
             self._producer.commit()

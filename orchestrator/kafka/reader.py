@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 import confluent_kafka
 
 from orchestrator.kafka._logging import with_logger
 from orchestrator.kafka.consumer import fetch
-from orchestrator.kafka.errors import ConsumeError, TopicError, from_confluent
+from orchestrator.kafka.errors import ConsumeError, DeserializationError, TopicError, from_confluent
 from orchestrator.kafka.records import Record
 from orchestrator.kafka.topics import Topics, TopicSpec
 from orchestrator.models.base import KestrelModel
@@ -26,6 +26,7 @@ def read_topic_to_end(
     *,
     partitions: Iterable[int] | None = None,
     timeout: float = 60.0,
+    on_unreadable: Callable[[Record, DeserializationError], None] | None = None,
 ) -> dict[str, ModelT]:
     """Return the latest value of every key of ``spec``'s topic (tombstoned keys left out).
 
@@ -37,12 +38,15 @@ def read_topic_to_end(
         spec: A registry topic, usually compacted (``TOPICS.flows``, ``TOPICS.executions``).
         partitions: Only these partitions (an executor restores its assigned ones); None: all.
         timeout: Seconds allowed for the whole read.
+        on_unreadable: Receives a key's latest record when it cannot be decoded, and the key
+            is left out; None raises instead.
 
     Raises:
         TopicError: The topic does not exist.
         ConsumeError: The end was not reached within ``timeout``, or the broker failed.
-        DeserializationError: The latest record of a key is not the topic's model, or a key
-            is not UTF-8 (a superseded record is never decoded).
+        DeserializationError: The latest record of a key is not the topic's model (unless
+            ``on_unreadable`` is given), or a key is not UTF-8 (a superseded record is never
+            decoded).
     """
     settings = kafka_settings(settings)
     name = Topics(settings.topic_prefix).name(spec)
@@ -94,7 +98,7 @@ def read_topic_to_end(
                 key = record.key_str
                 if key is not None:  # a keyless record has no place in a compacted view
                     latest[key] = record
-        return _decoded(latest, spec)
+        return _decoded(latest, spec, on_unreadable)
     except confluent_kafka.KafkaException as exc:
         raise from_confluent(exc, "consume", topic=name) from exc
     finally:
@@ -139,11 +143,21 @@ def _partitions(
     return wanted
 
 
-def _decoded(latest: dict[str, Record], spec: TopicSpec[ModelT]) -> dict[str, ModelT]:
+def _decoded(
+    latest: dict[str, Record],
+    spec: TopicSpec[ModelT],
+    on_unreadable: Callable[[Record, DeserializationError], None] | None,
+) -> dict[str, ModelT]:
     """Decode the latest record of each key; a tombstone leaves its key out."""
     values: dict[str, ModelT] = {}
     for key, record in latest.items():
-        value = record.decoded(spec)
+        try:
+            value = record.decoded(spec)
+        except DeserializationError as exc:
+            if on_unreadable is None:
+                raise
+            on_unreadable(record, exc)
+            continue
         if value is not None:
             values[key] = value
     return values

@@ -7,6 +7,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import confluent_kafka
 import pytest
@@ -21,9 +22,9 @@ from runtime_helpers import (
 )
 
 from orchestrator.cli.deploy import deploy_files
-from orchestrator.kafka import TOPICS, Topics, TopicTail, ensure_topics
+from orchestrator.kafka import TOPICS, Topics, TopicSpec, TopicTail, ensure_topics, partition_for
 from orchestrator.models.execution import Execution, new_id
-from orchestrator.models.messages import CreateExecution
+from orchestrator.models.messages import CreateExecution, DeadLetter
 from orchestrator.models.state import StateType
 from orchestrator.settings import KestrelSettings
 
@@ -32,10 +33,15 @@ FLOWS = Path(__file__).resolve().parents[1] / "flows" / "runtime"
 
 
 @pytest.fixture
-def server(settings: KestrelSettings, tmp_path: Path) -> Iterator[KestrelProcess]:
+def deployed(settings: KestrelSettings) -> KestrelSettings:
     ensure_topics(settings)
     deploy_files(settings, [FLOWS])
-    with standalone_server(settings, tmp_path) as process:
+    return settings
+
+
+@pytest.fixture
+def server(deployed: KestrelSettings, tmp_path: Path) -> Iterator[KestrelProcess]:
+    with standalone_server(deployed, tmp_path) as process:
         yield process
 
 
@@ -115,30 +121,52 @@ def test_kill_a_long_shell_task_ends_its_process_group(
         time.sleep(0.05)  # the reaper takes a moment to clear ended processes
 
 
+def _dead_letter_of(letters: TopicTail, service: str, timeout: float = 30) -> DeadLetter:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for record in letters.poll(timeout=0.5):
+            letter = record.decoded(TOPICS.dead_letters)
+            if letter is not None and letter.service == service:
+                return letter
+    raise AssertionError(f"no dead letter from the {service}")
+
+
+def _foreign_bytes(settings: KestrelSettings, topic: TopicSpec[Any], key: bytes) -> None:
+    foreign = confluent_kafka.Producer(settings.kafka.producer_config())  # a foreign client
+    where = partition_for(key.decode(), settings.kafka.partitions)
+    foreign.produce(Topics.from_settings(settings).name(topic), b"{not json", key, partition=where)
+    assert foreign.flush(10) == 0
+
+
 def test_malformed_commands_go_to_dead_letters_and_processing_goes_on(
     settings: KestrelSettings, server: KestrelProcess, watcher: SnapshotWatcher
 ) -> None:
-    letters = TopicTail(settings, [TOPICS.dead_letters], from_beginning=True)
-    try:
-        foreign = confluent_kafka.Producer(settings.kafka.producer_config())  # a foreign client
-        topic = Topics.from_settings(settings).name(TOPICS.execution_commands)
-        foreign.produce(topic, b"{not json", b"bad-key")
-        assert foreign.flush(10) == 0
+    with TopicTail(settings, [TOPICS.dead_letters], from_beginning=True) as letters:
+        _foreign_bytes(settings, TOPICS.execution_commands, b"bad-key")
         execution_id = start(settings, "parallel-work")
         done = watcher.wait_for([execution_id], ended, 60)
         assert done[execution_id].state.current is StateType.SUCCESS
-        deadline = time.monotonic() + 30
-        found = []
-        while not found and time.monotonic() < deadline:
-            found = [r.decoded(TOPICS.dead_letters) for r in letters.poll(timeout=0.5)]
-        assert found, "no dead letter"
-        letter = found[0]
-        assert letter is not None
-        assert letter.key == "bad-key" and letter.value == "{not json"
-        assert letter.topic.endswith("execution-commands") and letter.service == "executor"
-        assert letter.error
-    finally:
-        letters.close()
+        letter = _dead_letter_of(letters, "executor")
+    assert letter.key == "bad-key" and letter.value == "{not json"
+    assert letter.topic.endswith("execution-commands")
+    assert letter.error
+
+
+def test_an_unreadable_snapshot_does_not_stop_the_executor_from_starting(
+    deployed: KestrelSettings, watcher: SnapshotWatcher, tmp_path: Path
+) -> None:
+    settings = deployed
+    _foreign_bytes(settings, TOPICS.executions, b"broken-execution")  # restored at start
+    with (
+        TopicTail(settings, [TOPICS.dead_letters], from_beginning=True) as letters,
+        standalone_server(settings, tmp_path),
+    ):
+        execution_id = start(settings, "parallel-work")
+        done = watcher.wait_for([execution_id], ended, 60)
+        assert done[execution_id].state.current is StateType.SUCCESS
+        letter = _dead_letter_of(letters, "executor")
+    assert letter.key == "broken-execution" and letter.topic.endswith("executions")
+    assert "broken-execution" not in watcher.snapshots
 
 
 def test_execution_run_wait_exit_codes(settings: KestrelSettings, server: KestrelProcess) -> None:
