@@ -12,23 +12,19 @@ at the restart, ended. It prints figures; it asserts nothing.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
-from throughput import flows, submit, wait
+from throughput import prepare, submit, wait
 
 from orchestrator.backends import resolve_backends
-from orchestrator.cli.deploy import deploy_files
-from orchestrator.kafka import TOPICS, TopicTail, ensure_topics
+from orchestrator.kafka import TOPICS, TopicTail
 from orchestrator.models.execution import Execution
-from orchestrator.settings import load_settings
 
 KESTREL = Path(sys.executable).parent / "kestrel"
 RESTORED = re.compile(r"restored (\d+) executions of partitions \[[\d, ]*\] in ([\d.]+) s")
@@ -61,22 +57,7 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="kestrel-recovery-"))
     with resolve_backends(work / "backends") as backends:
-        settings = load_settings(
-            kafka={
-                "bootstrap": backends.kafka_bootstrap,
-                "topic_prefix": f"recovery.{uuid.uuid4().hex[:8]}.",
-            },
-            elasticsearch={"url": backends.elasticsearch_url},
-        )
-        ensure_topics(settings)
-        flows(work)
-        deploy_files(settings, [work])
-        env = dict(os.environ)
-        env.update(
-            KESTREL_KAFKA_BOOTSTRAP=settings.kafka.bootstrap,
-            KESTREL_KAFKA__TOPIC_PREFIX=settings.kafka.topic_prefix,
-            KESTREL_ELASTICSEARCH_URL=settings.elasticsearch.url,
-        )
+        settings, env = prepare(backends, work, "recovery")
         executor_log = work / "executor.log"
         executor = start("executor", env, executor_log)
         worker = start("worker", env, work / "worker.log")

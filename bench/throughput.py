@@ -23,7 +23,7 @@ import time
 import uuid
 from pathlib import Path
 
-from orchestrator.backends import resolve_backends
+from orchestrator.backends import Backends, resolve_backends
 from orchestrator.cli.deploy import deploy_files
 from orchestrator.kafka import TOPICS, KafkaProducer, TopicTail, ensure_topics
 from orchestrator.models.execution import Execution, new_id
@@ -56,6 +56,28 @@ tasks:
     )
     for name, text in (("two.yaml", two), ("ten.yaml", ten), ("forty.yaml", forty)):
         (folder / name).write_text(text)
+
+
+def prepare(backends: Backends, work: Path, name: str) -> tuple[KestrelSettings, dict[str, str]]:
+    """Settings on fresh topics with the bench flows deployed, and the environment that
+    points Kestrel processes at them."""
+    settings = load_settings(
+        kafka={
+            "bootstrap": backends.kafka_bootstrap,
+            "topic_prefix": f"{name}.{uuid.uuid4().hex[:8]}.",
+        },
+        elasticsearch={"url": backends.elasticsearch_url},
+    )
+    ensure_topics(settings)
+    flows(work)
+    deploy_files(settings, [work])
+    env = dict(os.environ)
+    env.update(
+        KESTREL_KAFKA_BOOTSTRAP=settings.kafka.bootstrap,
+        KESTREL_KAFKA__TOPIC_PREFIX=settings.kafka.topic_prefix,
+        KESTREL_ELASTICSEARCH_URL=settings.elasticsearch.url,
+    )
+    return settings, env
 
 
 def submit(settings: KestrelSettings, flow_id: str, count: int) -> list[str]:
@@ -160,23 +182,8 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="kestrel-bench-"))
     backends = resolve_backends(work / "backends")
     with backends:
-        settings = load_settings(
-            kafka={
-                "bootstrap": backends.kafka_bootstrap,
-                "topic_prefix": f"bench.{uuid.uuid4().hex[:8]}.",
-            },
-            elasticsearch={"url": backends.elasticsearch_url},
-        )
-        ensure_topics(settings)
-        flows(work)
-        deploy_files(settings, [work])
-        env = dict(os.environ)
-        env.update(
-            KESTREL_KAFKA_BOOTSTRAP=settings.kafka.bootstrap,
-            KESTREL_KAFKA__TOPIC_PREFIX=settings.kafka.topic_prefix,
-            KESTREL_ELASTICSEARCH_URL=settings.elasticsearch.url,
-            KESTREL_KAFKA__INSTANCE_ID=f"bench-{uuid.uuid4().hex[:6]}",
-        )
+        settings, env = prepare(backends, work, "bench")
+        env["KESTREL_KAFKA__INSTANCE_ID"] = f"bench-{uuid.uuid4().hex[:6]}"
         kestrel = Path(sys.executable).parent / "kestrel"
         log = (work / "server.log").open("w")
         server = subprocess.Popen(

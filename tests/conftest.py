@@ -14,6 +14,9 @@ from runtime_helpers import SnapshotWatcher
 from orchestrator.backends import BackendError, Backends, resolve_backends
 from orchestrator.settings import KafkaSettings, KestrelSettings, load_settings
 
+RUNTIME_FLOWS = Path(__file__).resolve().parent / "flows" / "runtime"
+"""The flows the runtime tests deploy (namespace ``kestrel.crash``)."""
+
 TEST_PARTITIONS = 4
 """Partitions of test topics: enough to exercise partitioning, few enough to be quick."""
 
@@ -73,3 +76,14 @@ def watcher(settings: KestrelSettings) -> Iterator[SnapshotWatcher]:
     watching = SnapshotWatcher(settings)
     yield watching
     watching.close()
+
+
+@pytest.fixture
+def deployed(settings: KestrelSettings) -> KestrelSettings:
+    """``settings`` with every topic created and the runtime test flows deployed."""
+    from orchestrator.cli.deploy import deploy_files
+    from orchestrator.kafka import ensure_topics
+
+    ensure_topics(settings)
+    deploy_files(settings, [RUNTIME_FLOWS])
+    return settings

@@ -21,22 +21,13 @@ from runtime_helpers import (
     submit,
 )
 
-from orchestrator.cli.deploy import deploy_files
-from orchestrator.kafka import TOPICS, Topics, TopicSpec, TopicTail, ensure_topics, partition_for
+from orchestrator.kafka import TOPICS, Topics, TopicSpec, TopicTail, partition_for
 from orchestrator.models.execution import Execution, new_id
 from orchestrator.models.messages import CreateExecution, DeadLetter
 from orchestrator.models.state import StateType
 from orchestrator.settings import KestrelSettings
 
 pytestmark = pytest.mark.integration
-FLOWS = Path(__file__).resolve().parents[1] / "flows" / "runtime"
-
-
-@pytest.fixture
-def deployed(settings: KestrelSettings) -> KestrelSettings:
-    ensure_topics(settings)
-    deploy_files(settings, [FLOWS])
-    return settings
 
 
 @pytest.fixture

@@ -19,15 +19,13 @@ from conftest import TEST_PARTITIONS, unavailable
 from runtime_helpers import KestrelProcess, SnapshotWatcher, ended, service_env, submit
 
 from orchestrator.backends import BackendError, resolve_backends
-from orchestrator.cli.deploy import deploy_files
-from orchestrator.kafka import ensure_topics, partition_for
+from orchestrator.kafka import partition_for
 from orchestrator.models.execution import Execution, new_id
 from orchestrator.models.messages import CreateExecution
 from orchestrator.models.state import StateType
 from orchestrator.settings import KestrelSettings, load_settings
 
 pytestmark = pytest.mark.integration
-FLOWS = Path(__file__).resolve().parents[1] / "flows" / "runtime"
 EXPECTED_RUNS = {"parallel-work": 5, "foreach-work": 5}
 FAST_FAILOVER = {"worker_dead_after": 4, "heartbeat_interval": 0.5}
 
@@ -81,10 +79,8 @@ def settings(tmp_path: Path) -> Iterator[KestrelSettings]:
 
 
 @pytest.fixture
-def cluster(settings: KestrelSettings, tmp_path: Path) -> Iterator[Cluster]:
-    ensure_topics(settings)
-    deploy_files(settings, [FLOWS])
-    running = Cluster(settings, tmp_path)
+def cluster(deployed: KestrelSettings, tmp_path: Path) -> Iterator[Cluster]:
+    running = Cluster(deployed, tmp_path)
     yield running
     running.stop()
 

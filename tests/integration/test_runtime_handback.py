@@ -10,22 +10,12 @@ from pathlib import Path
 import pytest
 from runtime_helpers import KestrelProcess, SnapshotWatcher, ended, service_env, submit
 
-from orchestrator.cli.deploy import deploy_files
-from orchestrator.kafka import ensure_topics
 from orchestrator.models.execution import new_id
 from orchestrator.models.messages import CreateExecution
 from orchestrator.models.state import StateType
 from orchestrator.settings import KestrelSettings
 
 pytestmark = pytest.mark.integration
-FLOWS = Path(__file__).resolve().parents[1] / "flows" / "runtime"
-
-
-@pytest.fixture
-def deployed(settings: KestrelSettings) -> KestrelSettings:
-    ensure_topics(settings)
-    deploy_files(settings, [FLOWS])
-    return settings
 
 
 def test_a_stopping_worker_hands_back_unfinished_work(
