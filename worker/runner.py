@@ -134,7 +134,9 @@ def _failure(error: BaseException) -> TaskFailure:
             error_type=error.error_type, message=str(error), retryable=error.retryable
         )
     if isinstance(error, TemplateError):
-        return TaskFailure(error_type="TemplateError", message=str(error), retryable=False)
+        # Retried as Kestra does: a template may depend on what changes between attempts
+        # (``taskrun.attemptsCount``, ``now()``, an output read from outside).
+        return TaskFailure(error_type="TemplateError", message=str(error))
     summary = "".join(traceback.format_exception_only(type(error), error)).strip()
     return TaskFailure(error_type=type(error).__name__, message=summary)
 

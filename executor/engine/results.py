@@ -41,8 +41,12 @@ def apply_worker_result(work: Work, result: WorkerTaskResult) -> None:
         return
     if not result.state.is_terminated:
         return
-    error = result.failure.message if result.failure else None
-    finish_attempt(work, run, result.state, result.outputs or {}, error, result.worker_id)
+    failure = result.failure
+    error = failure.message if failure else None
+    retryable = failure.retryable if failure else True
+    finish_attempt(
+        work, run, result.state, result.outputs or {}, error, result.worker_id, retryable=retryable
+    )
 
 
 def apply_worker_lost(work: Work, event: WorkerLost) -> None:
@@ -76,8 +80,14 @@ def finish_attempt(
     outputs: dict[str, Any],
     error: str | None,
     worker_id: str | None = None,
+    *,
+    retryable: bool = True,
 ) -> None:
-    """End the current attempt of ``run`` with ``outcome``, then retry or settle its state."""
+    """End the current attempt of ``run`` with ``outcome``, then retry or settle its state.
+
+    A failure the task declared not retryable (``TaskFailedError(retryable=False)``, an
+    invalid property) ends the run whatever its retry policy says.
+    """
     task = work.index.task(run.task_id)
     if isinstance(task, Labels) and outcome is StateType.SUCCESS:
         refused = _system_labels(outputs)
@@ -92,7 +102,7 @@ def finish_attempt(
     )
     attempts = (*run.attempts[:-1], closed)
     run = work.put_fields(run, attempts=attempts, outputs=outputs, error=error)
-    if outcome is StateType.FAILED and schedule_retry(work, run):
+    if outcome is StateType.FAILED and retryable and schedule_retry(work, run):
         return
     state = outcome
     policy = work.index.retry_for(run.task_id)

@@ -16,7 +16,7 @@ from engine_harness import (
 )
 
 from orchestrator.models.execution import TimerKind
-from orchestrator.models.messages import WorkerTask, WorkerTaskResult
+from orchestrator.models.messages import TaskFailure, WorkerTask, WorkerTaskResult
 from orchestrator.models.state import StateType
 
 
@@ -179,3 +179,20 @@ def test_create_new_execution_ends_retried_and_replays_until_max_attempt() -> No
     retried = run_of(executions[0], "boom")
     assert retried.state.current is StateType.RETRIED
     assert harness.now == START + timedelta(seconds=60)
+
+
+def test_a_failure_declared_not_retryable_is_not_retried() -> None:
+    harness = Harness(load("retry-constant"))
+
+    def fatal(task: WorkerTask) -> WorkerTaskResult | None:
+        if task.task_run.task_id != "flaky":
+            return None
+        failed = result_of(task, StateType.FAILED)
+        failure = TaskFailure(error_type="Fatal", message="no point retrying", retryable=False)
+        return failed.model_copy(update={"failure": failure})
+
+    execution = harness.run("retry-constant", outcome=fatal)
+
+    assert execution.state.current is StateType.FAILED
+    assert len(run_of(execution, "flaky").attempts) == 1
+    assert run_of(execution, "handler").state.current is StateType.SUCCESS
