@@ -116,7 +116,9 @@ def restart(work: Work) -> None:
     """Restart a failed execution from its failed task runs, keeping what succeeded.
 
     Failed (or killed, or paused) task runs get a new attempt; their flowable parents run
-    again; error branches are dropped so they run again if the task fails again.
+    again. The ``errors`` and ``finally`` branches of what runs again (the flow's own, and
+    those of the restarted flowables) are dropped, so they run again after the new attempt,
+    as in Kestra; those of flowables that are not restarted keep their runs.
     """
     if not (work.state.current.is_terminated or work.state.current is StateType.PAUSED):
         work.log(LogLevel.WARN, "restart ignored: the execution has not ended")
@@ -128,11 +130,16 @@ def restart(work: Work) -> None:
     if not targets:
         work.log(LogLevel.WARN, "restart ignored: no failed task run to restart from")
         return
-    in_errors = {run.id for run in work.runs if work.index.in_error_branch(run.task_id)}
+    closing = {
+        run.id
+        for run in work.runs
+        if work.index.in_closing_branch(run.task_id)
+        and (run.parent_task_run_id is None or run.parent_task_run_id in targets)
+    }
     doomed = {
         run.id
         for run in work.runs
-        if run.id in in_errors or any(parent.id in in_errors for parent in work.ancestors(run))
+        if run.id in closing or any(parent.id in closing for parent in work.ancestors(run))
     }
     work.remove(doomed)
     for run_id in targets - doomed:

@@ -27,18 +27,34 @@ class FlowIndex:
         self.flow = flow
         self._places: dict[str, TaskPlace] = {}
         self._error_branch_ids: set[str] = set()
+        self._finally_branch_ids: set[str] = set()
         for branch, tasks in (("tasks", flow.tasks), ("errors", flow.errors)):
-            self._index(tasks, None, branch, in_errors=branch == "errors")
-        self._index(flow.finally_, None, "finally", in_errors=False)
+            self._index(tasks, None, branch, in_errors=branch == "errors", in_finally=False)
+        self._index(flow.finally_, None, "finally", in_errors=False, in_finally=True)
 
-    def _index(self, tasks: list[Task], parent: str | None, branch: str, in_errors: bool) -> None:
+    def _index(
+        self,
+        tasks: list[Task],
+        parent: str | None,
+        branch: str,
+        *,
+        in_errors: bool,
+        in_finally: bool,
+    ) -> None:
         for task in tasks:
             self._places[task.id] = TaskPlace(task, parent, branch)
             if in_errors:
                 self._error_branch_ids.add(task.id)
+            if in_finally:
+                self._finally_branch_ids.add(task.id)
             for child_branch, children in task.child_task_lists():
-                child_in_errors = in_errors or child_branch == "errors"
-                self._index(children, task.id, child_branch, child_in_errors)
+                self._index(
+                    children,
+                    task.id,
+                    child_branch,
+                    in_errors=in_errors or child_branch == "errors",
+                    in_finally=in_finally or child_branch == "finally",
+                )
 
     def task(self, task_id: str) -> Task | None:
         """Return the task with ``task_id``, or None."""
@@ -70,6 +86,10 @@ class FlowIndex:
     def in_error_branch(self, task_id: str) -> bool:
         """Whether the task is in an ``errors`` branch (of the flow or of a flowable)."""
         return task_id in self._error_branch_ids
+
+    def in_closing_branch(self, task_id: str) -> bool:
+        """Whether the task is in an ``errors`` or a ``finally`` branch (at any depth)."""
+        return task_id in self._error_branch_ids or task_id in self._finally_branch_ids
 
     def is_flowable(self, task_id: str) -> bool:
         """Whether the engine resolves this task itself."""

@@ -166,3 +166,19 @@ def test_replaying_from_a_subflow_call_calls_the_flow_again() -> None:
     assert replay.state.current is StateType.FAILED
     assert attempt_states(run_of(replay, "call")) == [StateType.FAILED, StateType.FAILED]
     assert len([e for e in harness.executions.values() if e.flow_id == "subflow-child"]) == 2
+
+
+def test_a_restart_that_fails_again_runs_errors_and_finally_again() -> None:
+    harness = Harness(load("restart-finally"))
+    execution = harness.run("restart-finally")
+    assert task_ids(execution) == ["flaky", "handler", "cleanup"]
+
+    harness.apply(RestartExecution(execution_id=execution.id))
+    harness.settle()
+
+    again = harness.execution(execution.id)
+    assert again.state.current is StateType.FAILED
+    assert task_ids(again) == ["flaky", "handler", "cleanup"]
+    assert run_of(again, "handler").id != run_of(execution, "handler").id
+    assert run_of(again, "cleanup").id != run_of(execution, "cleanup").id
+    assert [entry.message for entry in harness.logs].count("cleaned") == 2
