@@ -31,6 +31,17 @@ class FlowStore:
             self._take(record)
         return len(records)
 
+    def catch_up(self, timeout: float = 5.0) -> bool:
+        """Read both flow topics to their current end (a flow deployed a moment ago).
+
+        Returns:
+            Whether the end was reached within ``timeout``.
+        """
+        reached, records = self._tail.catch_up(timeout)
+        for record in records:
+            self._take(record)
+        return reached
+
     def _take(self, record: Record) -> None:
         spec = self._tail.topics.spec_of(record.topic)
         try:

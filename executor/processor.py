@@ -16,11 +16,14 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
-from executor.engine import Decision, EngineSettings, Event, advance
+from executor.engine import EngineSettings, Event
 from executor.errors import ExecutorError
 from executor.flows import FlowStore
+from executor.outputs import KafkaSink
+from executor.shell import EngineShell
 from executor.store import ExecutionStore
 from executor.workers import WorkerMonitor
 from orchestrator.kafka import (
@@ -32,17 +35,18 @@ from orchestrator.kafka import (
     Record,
     TopicPartition,
     Topics,
+    TransactionError,
     claim_transactional_id,
     dead_letter,
     group_id,
     partition_for,
     read_topic_to_end,
 )
-from orchestrator.models.execution import Execution
+from orchestrator.models.concurrency import ConcurrencyMessage, SlotRelease, SlotRequest
 from orchestrator.models.flow import Flow
 from orchestrator.models.messages import (
+    CreateExecution,
     DeadLetter,
-    ResumeExecution,
     TimerFired,
     WorkerLost,
     WorkerTaskResult,
@@ -56,6 +60,15 @@ log = logging.getLogger("kestrel.executor")
 
 ROLE = "executor"
 _ENVELOPE_BYTES = 4096  # room for the record's key, headers and transaction markers
+
+
+@dataclass(frozen=True)
+class _Incoming:
+    """A polled record and its decoded event (None: a tombstone), or why it is unreadable."""
+
+    record: Record
+    event: Event | ConcurrencyMessage | None
+    error: str | None = None
 
 
 class ExecutorProcessor:
@@ -80,6 +93,7 @@ class ExecutorProcessor:
             secrets=secret_codec(settings),
         )
         self.store = ExecutionStore()
+        self.shell = EngineShell(self, renderer, self._engine, self.store)
         self._letters: list[DeadLetter] = []  # found while restoring, sent with the next batch
         self._stop = threading.Event()
         self._started = clock()
@@ -93,6 +107,7 @@ class ExecutorProcessor:
             ),
             client_id=instance_id,
         )
+        self._sink = KafkaSink(self._producer)
         self._consumer = KafkaConsumer(
             settings,
             group_id(settings.kafka.topic_prefix, ROLE),
@@ -103,39 +118,44 @@ class ExecutorProcessor:
     # ---- the engine's Environment -----------------------------------------------------------
 
     def flow(self, namespace: str, flow_id: str, revision: int | None = None) -> Flow | None:
-        """Return a flow revision from the flow topics."""
-        found = self.flows.flow(namespace, flow_id, revision)
-        if found is None:
-            self.flows.poll(timeout=0.2)  # deployed a moment ago: take in what just arrived
-            found = self.flows.flow(namespace, flow_id, revision)
-        return found
-
-    def running_count(self, namespace: str, flow_id: str) -> int:
-        """RUNNING or PAUSED executions of a flow on this instance's partitions."""
-        return self.store.running_count(namespace, flow_id)
+        """Return a flow revision from the flow topics (read before the batch began)."""
+        return self.flows.flow(namespace, flow_id, revision)
 
     # ---- partitions -------------------------------------------------------------------------
 
     def _on_assign(self, partitions: list[TopicPartition]) -> None:
-        owned = {tp.partition for tp in partitions}
+        names = self._topics
+        owned = {tp.partition for tp in partitions if tp.topic != names.concurrency_requests}
+        flows = {tp.partition for tp in partitions if tp.topic == names.concurrency_requests}
         started = time.monotonic()
         restored = read_topic_to_end(
             self.settings, TOPICS.executions, partitions=owned, on_unreadable=self._unreadable
         )
         for execution_id, execution in restored.items():
             self.store.put(execution, partition_for(execution_id, self._partitions))
+        slots = read_topic_to_end(
+            self.settings,
+            TOPICS.concurrency_slots,
+            partitions=flows,
+            on_unreadable=self._unreadable,
+        )
+        for key, flow_slots in slots.items():
+            self.store.put_slots(key, flow_slots, partition_for(key, self._partitions))
         log.info(
-            "executor %s restored %d executions of partitions %s in %.2f s",
+            "executor %s restored %d executions of partitions %s in %.2f s "
+            "(%d live; the slots of %d flows)",
             self.instance_id,
             len(restored),
             sorted(owned),
             time.monotonic() - started,
+            self.store.live,
+            len(slots),
         )
 
     def _unreadable(self, record: Record, error: DeserializationError) -> None:
         # An unreadable snapshot must not stop the executor from ever starting again: it goes
         # to dead-letters (with the next transaction) and its execution is left alone.
-        log.error("unreadable snapshot %s@%s: %s", record.topic, record.offset, error)
+        log.error("unreadable record %s@%s: %s", record.topic, record.offset, error)
         self._letters.append(dead_letter(record, str(error), "executor"))
 
     def _on_revoke(self, partitions: list[TopicPartition]) -> None:
@@ -150,7 +170,7 @@ class ExecutorProcessor:
     def run(self) -> None:
         """Poll, process, produce and commit until `stop` is called."""
         self._consumer.subscribe(
-            [TOPICS.execution_commands, TOPICS.worker_results],
+            [TOPICS.execution_commands, TOPICS.worker_results, TOPICS.concurrency_requests],
             on_assign=self._on_assign,
             on_revoke=self._on_revoke,
         )
@@ -161,93 +181,110 @@ class ExecutorProcessor:
                 self.workers.poll()
                 records = self._consumer.poll_batch(runtime.batch_size, runtime.poll_timeout)
                 now = self._clock()
-                wakeups = self._due_timers(now) + self._lost_attempts(now)
+                events = [self._decode(record) for record in records]
+                self._know_flows(events)
+                wakeups = [*self.shell.due_timers(now), *self._lost_attempts(now)]
                 if records or wakeups or self._letters:
-                    self._transact(records, wakeups, now)
+                    self._transact(events, wakeups, now)
         finally:
             self.close()
 
-    def _transact(
-        self, records: list[Record], wakeups: list[TimerFired | WorkerLost], now: datetime
-    ) -> None:
-        self._producer.begin()
-        try:
-            for record in records:
-                self._handle(record, now)
-            for event in wakeups:
-                self._producer.send(TOPICS.execution_commands, event.execution_id, event)
-            letters, self._letters = self._letters, []
-            for letter in letters:
-                self._producer.send(TOPICS.dead_letters, letter.key or "", letter)
-            if records:
-                self._producer.send_offsets(self._consumer)
-            self._producer.commit()
-        except BaseException:
-            with contextlib.suppress(KafkaError):  # keep the first error
-                self._producer.abort()
-            raise
-        self.processed += len(records)
-
-    def _handle(self, record: Record, now: datetime) -> None:
+    def _decode(self, record: Record) -> _Incoming:
         spec = self._topics.spec_of(record.topic)
         try:
-            event: Event | None = record.decoded(spec)
+            return _Incoming(record, record.decoded(spec))
         except DeserializationError as exc:
-            letter = dead_letter(record, str(exc), "executor")
-            self._producer.send(TOPICS.dead_letters, record.key_str or "", letter)
-            log.warning("dead letter from %s@%s: %s", record.topic, record.offset, exc)
+            return _Incoming(record, None, str(exc))
+
+    def _know_flows(self, events: list[_Incoming]) -> None:
+        """Read the flow topics to their end when an event needs a flow not seen yet.
+
+        Done before the transaction begins, once per batch at most: a flow deployed a moment
+        ago (or any flow, right after a start) must not fail an execution as unknown, and
+        waiting for it must not hold a transaction open.
+        """
+        for incoming in events:
+            wanted = self._flow_of(incoming.event)
+            if wanted is not None and self.flows.flow(*wanted) is None:
+                if not self.flows.catch_up():
+                    log.warning("the flow topics could not be read to their end in time")
+                return
+
+    def _flow_of(
+        self, event: Event | ConcurrencyMessage | None
+    ) -> tuple[str, str, int | None] | None:
+        if isinstance(event, CreateExecution):
+            return event.namespace, event.flow_id, event.flow_revision
+        if event is None or isinstance(event, SlotRequest | SlotRelease):
+            return None
+        execution = self.shell.execution(event.execution_id)
+        if execution is None:
+            return None
+        return execution.namespace, execution.flow_id, execution.flow_revision
+
+    def _transact(
+        self, events: list[_Incoming], wakeups: list[TimerFired | WorkerLost], now: datetime
+    ) -> None:
+        letters, self._letters = self._letters, []
+        self._producer.begin()
+        try:
+            for incoming in events:
+                self._handle(incoming, now)
+            for event in wakeups:
+                self._sink.command(event)
+            for letter in letters:
+                self._producer.send(TOPICS.dead_letters, letter.key or "", letter)
+            if events:
+                self._producer.send_offsets(self._consumer)
+            self._producer.commit()
+        except TransactionError as exc:
+            self._abort()
+            if exc.fatal or not (exc.abortable or exc.retriable):
+                raise
+            # The store is untouched (the overlay is dropped): redo the batch in place.
+            log.warning("transaction aborted (%s); the batch is redone", exc)
+            self._letters = letters + self._letters
+            self._consumer.rewind(incoming.record for incoming in events)
+            return
+        except BaseException:
+            self._abort()
+            raise
+        self.shell.commit()
+        self.processed += len(events)
+
+    def _abort(self) -> None:
+        self.shell.rollback()
+        with contextlib.suppress(KafkaError):  # keep the first error
+            self._producer.abort()
+
+    def _handle(self, incoming: _Incoming, now: datetime) -> None:
+        record, event = incoming.record, incoming.event
+        if incoming.error is not None:
+            self._dead_letter(record, incoming.error)
             return
         if event is None:
             return
-        execution = self.store.get(event.execution_id)
-        if (
-            isinstance(event, WorkerTaskResult)
-            and execution is not None
-            and execution.find_task_run(event.task_run_id) is None
-        ):  # the engine ignores it; it should never happen, so say so loudly
-            log.warning(
-                "result for task run %s unknown to execution %s (seq %d): stale state?",
-                event.task_run_id,
-                execution.id,
-                execution.seq,
-            )
-        decision = advance(
-            execution, event, self, now=now, renderer=self._renderer, settings=self._engine
-        )
-        self._emit(execution, decision, record.partition)
+        if isinstance(event, SlotRequest | SlotRelease):
+            self.shell.admit(event, self._sink, record.partition)
+            return
+        if isinstance(event, WorkerTaskResult):
+            known = self.shell.execution(event.execution_id)
+            if known is not None and known.find_task_run(event.task_run_id) is None:
+                # The engine ignores it; it should never happen, so say so loudly.
+                log.warning(
+                    "result for task run %s unknown to execution %s (seq %d): stale state?",
+                    event.task_run_id,
+                    known.id,
+                    known.seq,
+                )
+        outcome = self.shell.apply(event, now, self._sink, record.partition)
+        if outcome.dead_letter is not None:
+            self._dead_letter(record, outcome.dead_letter)
 
-    def _emit(self, before: Execution | None, decision: Decision, partition: int) -> None:
-        send = self._producer.send
-        after = decision.execution
-        if after is not None:
-            if after.deleted:
-                send(TOPICS.executions, after.id, None)
-            else:
-                send(TOPICS.executions, after.id, after, encoded=decision.execution_wire)
-            self.store.put(after, partition)
-        for worker_task in decision.worker_tasks:
-            send(TOPICS.worker_tasks, worker_task.task_run.id, worker_task)
-        for command in decision.commands:
-            send(TOPICS.execution_commands, command.execution_id, command)
-        for kill in decision.kills:
-            send(TOPICS.kills, kill.execution_id, kill)
-        for entry in decision.logs:
-            send(TOPICS.logs, entry.execution_id, entry)
-        ended_now = before is None or not before.state.current.is_terminated
-        if after is not None and after.state.current.is_terminated and ended_now:
-            self._release_queued(after)
-
-    def _release_queued(self, ended: Execution) -> None:
-        waiting = self.store.oldest_queued(ended.namespace, ended.flow_id)
-        if waiting is not None:
-            resume = ResumeExecution(execution_id=waiting.id)
-            self._producer.send(TOPICS.execution_commands, waiting.id, resume)
-
-    def _due_timers(self, now: datetime) -> list[TimerFired | WorkerLost]:
-        return [
-            TimerFired(execution_id=execution_id, timer_id=timer_id, due=due)
-            for execution_id, timer_id, due in self.store.due(now)
-        ]
+    def _dead_letter(self, record: Record, reason: str) -> None:
+        letter = dead_letter(record, reason, "executor")
+        self._producer.send(TOPICS.dead_letters, record.key_str or "", letter)
+        log.warning("dead letter from %s@%s: %s", record.topic, record.offset, reason)
 
     def _lost_attempts(self, now: datetime) -> list[TimerFired | WorkerLost]:
         # Heartbeats read right after a start may be old ones: wait a full timeout first.

@@ -4,24 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from executor.store import Attempt
 from orchestrator.kafka import TOPICS, DeserializationError, Record, TopicTail
 from orchestrator.models.messages import WorkerInstance
 from orchestrator.settings import KestrelSettings
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """An unfinished attempt, as the executor's store knows it."""
-
-    execution_id: str
-    task_run_id: str
-    number: int
-    worker_id: str
-    since: datetime
-    """When the worker reported it RUNNING."""
 
 
 class WorkerLiveness:

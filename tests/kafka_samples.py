@@ -17,6 +17,7 @@ from orchestrator.models import (
     TaskRun,
     TaskRunAttempt,
 )
+from orchestrator.models.concurrency import FlowSlots, SlotRelease, SlotRequest
 from orchestrator.models.messages import (
     ChildEnded,
     CreateExecution,
@@ -32,6 +33,8 @@ from orchestrator.models.messages import (
     ResumeExecution,
     RunningTaskRun,
     ServiceInstance,
+    SlotDecision,
+    SlotOutcome,
     TaskFailure,
     TimerFired,
     TriggerState,
@@ -125,6 +128,7 @@ def execution_commands() -> list[KestrelModel]:
         WorkerLost(
             execution_id=EXECUTION_ID, task_run_id=TASK_RUN_ID, attempt=1, worker_id="worker-a"
         ),
+        SlotDecision(execution_id=EXECUTION_ID, outcome=SlotOutcome.QUEUED, limit=2),
     ]
 
 
@@ -261,5 +265,22 @@ def every_message() -> list[tuple[TopicSpec[Any], str, KestrelModel]]:
     ]
     samples += [
         (TOPICS.execution_commands, EXECUTION_ID, command) for command in execution_commands()
+    ]
+    flow_key = "company.team/hello"
+    slot = {"namespace": "company.team", "flow_id": "hello", "execution_id": EXECUTION_ID}
+    samples += [
+        (TOPICS.concurrency_requests, flow_key, SlotRequest(**slot, limit=2)),
+        (TOPICS.concurrency_requests, flow_key, SlotRelease(**slot)),
+        (
+            TOPICS.concurrency_slots,
+            flow_key,
+            FlowSlots(
+                namespace="company.team",
+                flow_id="hello",
+                limit=2,
+                running=(EXECUTION_ID, "otherExec000000000000001"),
+                queued=("queuedExec00000000000001",),
+            ),
+        ),
     ]
     return samples

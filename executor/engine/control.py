@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from executor.engine.concurrency import request_slot
 from executor.engine.labels import merged
 from executor.engine.work import Work
 from orchestrator.models.execution import TaskRunAttempt, Timer
@@ -58,10 +59,11 @@ def _kill_attempt(work: Work, run_id: str) -> None:
 
 
 def resume(work: Work, command: ResumeExecution) -> None:
-    """Resume paused task runs (or let a QUEUED execution start)."""
-    if work.state.current is StateType.QUEUED:
-        work.set_state(StateType.RUNNING)
-        return
+    """Resume paused task runs.
+
+    A QUEUED execution is not paused: it starts only when its flow's admission owner grants
+    it a slot, so a Resume never lets it pass the limit.
+    """
     paused = [
         run
         for run in work.runs
@@ -156,12 +158,17 @@ def restart(work: Work) -> None:
     work.metadata = work.metadata.model_copy(
         update={"attempt_number": work.metadata.attempt_number + 1}
     )
-    work.set_state(StateType.RUNNING)
+    if not request_slot(work):  # with a concurrency limit, it waits for a slot again
+        work.set_state(StateType.RUNNING)
 
 
 def fire_timer(work: Work, event: TimerFired) -> Timer | None:
-    """Apply a due timer of a task run; return execution-level timers for the caller."""
-    timer = work.drop_timer(event.timer_id)
+    """Apply a due timer of a task run; return execution-level timers for the caller.
+
+    A stale notice (its timer since removed, or rescheduled under the same id to another
+    date) changes nothing: a timer fires only at its own due date.
+    """
+    timer = work.drop_timer(event.timer_id, due=event.due)
     if timer is None:
         return None
     run = work.find(timer.task_run_id) if timer.task_run_id else None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from executor.engine.concurrency import WAITING, apply_slot, release_slot
 from executor.engine.control import fire_timer, kill, restart, resume
 from executor.engine.decision import Decision, EngineSettings, Environment
 from executor.engine.dispatch import awaiting_dispatch, dispatch, fail
@@ -40,6 +41,7 @@ from orchestrator.models.messages import (
     ReplayExecution,
     RestartExecution,
     ResumeExecution,
+    SlotDecision,
     TimerFired,
     WorkerLost,
     WorkerTaskResult,
@@ -92,7 +94,11 @@ def advance(
 
 
 def _apply(work: Work, event: Event, renderer: TemplateRenderer) -> None:
-    if isinstance(event, WorkerTaskResult):
+    if isinstance(event, SlotDecision):
+        refused = apply_slot(work, event)
+        if refused is not None:
+            finish(work, refused, render_outputs=False, held_slot=False)
+    elif isinstance(event, WorkerTaskResult):
         apply_worker_result(work, event)
     elif isinstance(event, WorkerLost):
         apply_worker_lost(work, event)
@@ -158,7 +164,7 @@ def settle(work: Work, renderer: TemplateRenderer) -> None:
     for _ in range(_PASS_LIMIT):
         before = work.version
         state = work.state.current
-        if state.is_terminated or state in (StateType.QUEUED, StateType.CREATED):
+        if state.is_terminated or state in WAITING:
             return
         if state is not StateType.KILLING:
             _create_nexts(work)
@@ -291,8 +297,10 @@ def _update_execution_state(work: Work) -> None:
 def _delete(work: Work) -> Decision:
     running = [run.id for run in work.runs if not run.state.current.is_terminated]
     kills = [KillNotice(execution_id=work.original.id, task_run_ids=running)] if running else []
+    if not work.state.current.is_terminated:
+        release_slot(work)
     deleted = work.original.model_copy(update={"deleted": True, "seq": work.original.seq + 1})
-    return Decision(execution=deleted, kills=kills)
+    return Decision(execution=deleted, kills=kills, admission=work.admission)
 
 
 def _error_log(
@@ -344,7 +352,7 @@ def _lost_flow(execution: Execution, now: datetime) -> Decision:
 
 def _decide(work: Work, settings: EngineSettings) -> Decision:
     if not work.changed:
-        return Decision(commands=work.commands, logs=work.logs)
+        return Decision(commands=work.commands, logs=work.logs, admission=work.admission)
     snapshot = work.snapshot()
     wire = snapshot.to_wire()
     if len(wire) > settings.max_snapshot_bytes:
@@ -355,6 +363,7 @@ def _decide(work: Work, settings: EngineSettings) -> Decision:
         commands=work.commands,
         kills=work.kills,
         logs=work.logs,
+        admission=work.admission,
         execution_wire=wire,
     )
 
@@ -380,4 +389,10 @@ def _oversized(work: Work, size: int, settings: EngineSettings) -> Decision:
     snapshot = work.snapshot()
     if len(snapshot.to_wire()) > settings.max_snapshot_bytes:
         snapshot = snapshot.model_copy(update={"task_run_list": ()})
-    return Decision(execution=snapshot, commands=work.commands, kills=work.kills, logs=work.logs)
+    return Decision(
+        execution=snapshot,
+        commands=work.commands,
+        kills=work.kills,
+        logs=work.logs,
+        admission=work.admission,
+    )

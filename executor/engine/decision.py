@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from orchestrator.models.concurrency import ConcurrencyMessage
 from orchestrator.models.execution import Execution
 from orchestrator.models.flow import Flow
 from orchestrator.models.messages import ExecutionCommand, KillNotice, LogEntry, WorkerTask
@@ -24,6 +25,8 @@ class Decision:
             notification, a replay) or for this one.
         kills: kill notices for the workers running task runs of this execution.
         logs: log lines written by the engine itself.
+        admission: slot requests and releases for the admission owner of the execution's
+            flow (flows with a concurrency limit only).
         execution_wire: ``execution``'s wire form when the engine already serialised it (to
             check its size), so that it is not serialised twice; None otherwise.
     """
@@ -33,6 +36,7 @@ class Decision:
     commands: list[ExecutionCommand] = field(default_factory=list)
     kills: list[KillNotice] = field(default_factory=list)
     logs: list[LogEntry] = field(default_factory=list)
+    admission: list[ConcurrencyMessage] = field(default_factory=list)
     execution_wire: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -46,9 +50,6 @@ class Environment(Protocol):
 
     def flow(self, namespace: str, flow_id: str, revision: int | None = None) -> Flow | None:
         """Return the flow (its latest revision when ``revision`` is None), or None."""
-
-    def running_count(self, namespace: str, flow_id: str) -> int:
-        """Return how many executions of the flow are RUNNING or PAUSED (concurrency)."""
 
 
 @dataclass(frozen=True)

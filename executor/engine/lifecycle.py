@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from executor.engine.concurrency import release_slot, request_slot
 from executor.engine.control import kill
 from executor.engine.inputs import typed_inputs
 from executor.engine.labels import creation_labels, merged
@@ -19,7 +20,7 @@ from orchestrator.models.execution import (
     TimerKind,
     new_id,
 )
-from orchestrator.models.flow import ConcurrencyBehavior, Flow, Sla
+from orchestrator.models.flow import Flow, Sla
 from orchestrator.models.inputs import _INPUT_ADAPTER, InputValueError
 from orchestrator.models.labels import Label
 from orchestrator.models.messages import ChildEnded, CreateExecution
@@ -54,10 +55,8 @@ def start(work: Work, command: CreateExecution) -> None:
     """Check inputs and limits of a new execution, then let it run (or wait, or end)."""
     if command.initial is not None:
         # A replay or a flow-level retry: its snapshot is prepared, it only has to start.
-        if work.state.current is StateType.CREATED:
+        if work.state.current in (StateType.CREATED, StateType.RESTARTED):
             admit(work)
-        elif work.state.current is StateType.RESTARTED:
-            work.set_state(StateType.RUNNING)
         return
     flow = work.flow
     try:
@@ -83,21 +82,13 @@ def start(work: Work, command: CreateExecution) -> None:
 
 
 def admit(work: Work) -> None:
-    """Start the execution unless its flow's concurrency limit is reached."""
-    limit = work.flow.concurrency
-    if (
-        limit is not None
-        and work.env.running_count(work.flow.namespace, work.flow.id) >= limit.limit
-    ):
-        if limit.behavior is ConcurrencyBehavior.QUEUE:
-            work.set_state(StateType.QUEUED)
-        elif limit.behavior is ConcurrencyBehavior.CANCEL:
-            finish(work, StateType.CANCELLED, render_outputs=False)
-        else:
-            work.log(LogLevel.ERROR, "Flow is FAILED due to concurrency limit exceeded")
-            finish(work, StateType.FAILED, render_outputs=False)
-        return
-    work.set_state(StateType.RUNNING)
+    """Start the execution, or ask for a slot when its flow has a concurrency limit.
+
+    With a limit, the execution waits (CREATED, or RESTARTED) for the answer of the flow's
+    admission owner, which alone sees every execution of the flow.
+    """
+    if not request_slot(work):
+        work.set_state(StateType.RUNNING)
 
 
 def end_if_done(work: Work, renderer: TemplateRenderer) -> None:
@@ -122,8 +113,12 @@ def finish(
     *,
     render_outputs: bool,
     renderer: TemplateRenderer | None = None,
+    held_slot: bool = True,
 ) -> None:
-    """Give the execution its final state, its flow outputs, and tell its parent."""
+    """Give the execution its final state, its flow outputs, and tell its parent.
+
+    ``held_slot`` False: the execution was refused a slot, so it has none to give back.
+    """
     if render_outputs and renderer is not None and state.is_success and work.flow.outputs:
         try:
             work.outputs = flow_outputs(work, renderer)
@@ -132,6 +127,8 @@ def finish(
             state = StateType.FAILED
     work.timers = [timer for timer in work.timers if timer.kind is TimerKind.NEW_EXECUTION]
     work.set_state(state)
+    if held_slot:
+        release_slot(work)
     parent = work.original.parent
     if parent is not None and state is not StateType.RETRIED:
         work.commands.append(

@@ -12,6 +12,7 @@ from typing import Any
 
 from executor.engine.decision import Environment
 from executor.engine.flow_index import FlowIndex, index_of
+from orchestrator.models.concurrency import ConcurrencyMessage
 from orchestrator.models.execution import Execution, TaskRun, Timer
 from orchestrator.models.flow import Flow
 from orchestrator.models.labels import Label
@@ -44,6 +45,7 @@ class Work:
         self.commands: list[ExecutionCommand] = []
         self.kills: list[KillNotice] = []
         self.logs: list[LogEntry] = []
+        self.admission: list[ConcurrencyMessage] = []
         self._positions: dict[str, int] = {}
         self._children: dict[str | None, list[str]] = defaultdict(list)
         self._reindex()
@@ -134,10 +136,10 @@ class Work:
         self.timers = [each for each in self.timers if each.id != timer.id] + [timer]
         self.touch()
 
-    def drop_timer(self, timer_id: str) -> Timer | None:
-        """Remove and return the timer ``timer_id``, if set."""
+    def drop_timer(self, timer_id: str, due: datetime | None = None) -> Timer | None:
+        """Remove and return the timer ``timer_id`` (only if due at ``due``, when given)."""
         for timer in self.timers:
-            if timer.id == timer_id:
+            if timer.id == timer_id and (due is None or timer.due == due):
                 self.timers.remove(timer)
                 self.touch()
                 return timer

@@ -113,6 +113,19 @@ class KafkaConsumer:
 
         return hook
 
+    def rewind(self, records: Iterable[Record]) -> None:
+        """Read ``records`` again: seek each of their partitions back to its first one.
+
+        After an aborted transaction, a batch is redone in place from the positions it
+        started at, instead of restarting the process.
+        """
+        first: dict[tuple[str, int], int] = {}
+        for record in records:
+            where = (record.topic, record.partition)
+            first[where] = min(first.get(where, record.offset), record.offset)
+        for (topic, partition), offset in first.items():
+            self._consumer.seek(confluent_kafka.TopicPartition(topic, partition, offset))
+
     def assign(self, partitions: Iterable[TopicPartition]) -> None:
         """Read exactly these partitions, without group management."""
         self._consumer.assign([tp.to_confluent() for tp in partitions])

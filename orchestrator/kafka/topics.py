@@ -17,6 +17,7 @@ import confluent_kafka
 from pydantic import TypeAdapter
 
 from orchestrator.models.base import KestrelModel
+from orchestrator.models.concurrency import ConcurrencyMessage, FlowSlots
 from orchestrator.models.execution import Execution
 from orchestrator.models.messages import (
     DeadLetter,
@@ -117,6 +118,8 @@ class TopicRegistry:
     worker_heartbeats: TopicSpec[WorkerInstance]
     instances: TopicSpec[ServiceInstance]
     kills: TopicSpec[KillNotice]
+    concurrency_requests: TopicSpec[ConcurrencyMessage]
+    concurrency_slots: TopicSpec[FlowSlots]
     triggers: TopicSpec[TriggerState]
     logs: TopicSpec[LogEntry]
     metrics: TopicSpec[MetricEntry]
@@ -163,6 +166,11 @@ TOPICS = TopicRegistry(
     worker_heartbeats=_spec("worker-heartbeats", "worker id", WorkerInstance, "compact"),
     instances=_spec("instances", "role/instance id", ServiceInstance, "compact", partitions=1),
     kills=_spec("kills", "execution id", KillNotice, "delete"),
+    # Admission of flows with a concurrency limit: one owner per flow, whatever the number of
+    # executors (orchestrator/models/concurrency.py). Both have the default partition count,
+    # so the owner of a request's partition restores the slots from the same partition.
+    concurrency_requests=_spec("concurrency-requests", "ns/flow", ConcurrencyMessage, "delete"),
+    concurrency_slots=_spec("concurrency-slots", "ns/flow", FlowSlots, "compact"),
     triggers=_spec("triggers", "ns/flow/trigger", TriggerState, "compact"),
     logs=_spec("logs", "execution id", LogEntry, "delete", retention_ms=SEVEN_DAYS_MS),
     metrics=_spec("metrics", "execution id", MetricEntry, "delete", retention_ms=SEVEN_DAYS_MS),

@@ -6,21 +6,27 @@ only feed events to `executor.engine.advance` and carry out its decisions.
 
 from __future__ import annotations
 
-import heapq
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
-from executor.engine import Decision, EngineSettings, Event, advance
+from executor.engine import EngineSettings, Event
+from executor.shell import EngineShell, Sink
 from orchestrator.errors import OrchestratorError
+from orchestrator.models.concurrency import (
+    ConcurrencyMessage,
+    FlowSlots,
+    SlotRelease,
+    SlotRequest,
+)
 from orchestrator.models.execution import Execution
 from orchestrator.models.flow import Flow
 from orchestrator.models.messages import (
     CreateExecution,
+    ExecutionCommand,
+    KillNotice,
     LogEntry,
-    ResumeExecution,
-    TimerFired,
     WorkerTask,
 )
 from orchestrator.models.state import StateType
@@ -51,7 +57,7 @@ class FileFlows:
         return self._flows.get((namespace, flow_id))
 
 
-class InProcessRunner:
+class InProcessRunner(Sink):
     """Runs executions to their end in this process."""
 
     def __init__(
@@ -67,10 +73,10 @@ class InProcessRunner:
         self._on_log = on_log
         self._secrets = SecretCodec(SecretCodec.new_key())  # one process: its own key
         self._settings = settings or EngineSettings(secrets=self._secrets)
+        self._shell = EngineShell(self, renderer, self._settings)
         self.executions: dict[str, Execution] = {}
-        self._events: deque[Event] = deque()
+        self._events: deque[Event | ConcurrencyMessage] = deque()
         self._tasks: deque[WorkerTask] = deque()
-        self._timers: list[tuple[datetime, str, str]] = []
         self._killed: set[tuple[str, str]] = set()
 
     # ---- Environment (read by the engine) -----------------------------------------------
@@ -80,15 +86,34 @@ class InProcessRunner:
         del revision
         return self._flows.get(namespace, flow_id)
 
-    def running_count(self, namespace: str, flow_id: str) -> int:
-        """Count executions of a flow that are RUNNING or PAUSED."""
-        return sum(
-            1
-            for execution in self.executions.values()
-            if execution.namespace == namespace
-            and execution.flow_id == flow_id
-            and execution.state.current in (StateType.RUNNING, StateType.PAUSED)
-        )
+    # ---- Sink (what the engine decided) -------------------------------------------------
+
+    def snapshot(self, execution: Execution, wire: bytes | None) -> None:
+        """Keep the latest snapshot of every execution, to follow and to report it."""
+        self.executions[execution.id] = execution
+
+    def worker_task(self, task: WorkerTask) -> None:
+        """Queue a task run for the inline worker."""
+        self._tasks.append(task)
+
+    def command(self, command: ExecutionCommand) -> None:
+        """Queue a command (a subflow's creation, a slot answer...)."""
+        self._events.append(command)
+
+    def kill(self, notice: KillNotice) -> None:
+        """Remember which task runs were killed before the inline worker took them."""
+        self._killed.update((notice.execution_id, run_id) for run_id in notice.task_run_ids)
+
+    def log(self, entry: LogEntry) -> None:
+        """Pass an executor log line on."""
+        self._on_log(entry)
+
+    def admission(self, message: ConcurrencyMessage) -> None:
+        """Queue a slot request or release for this process, the owner of every flow."""
+        self._events.append(message)
+
+    def slots(self, slots: FlowSlots) -> None:
+        """Nothing to do: the shell keeps the slots."""
 
     # ---- running --------------------------------------------------------------------------
 
@@ -111,6 +136,7 @@ class InProcessRunner:
         """
         deadline = None if timeout is None else time.monotonic() + timeout
         followed = execution_id
+        timers = self._shell.store.timers
         while True:
             followed = self._successor(followed)
             if self._events:
@@ -122,18 +148,18 @@ class InProcessRunner:
             execution = self.executions.get(followed)
             if execution is not None and self._done(execution):
                 return execution
-            if not self._timers:
+            due = timers.next_due()
+            if due is None:
                 if execution is None:
                     raise OrchestratorError(f"execution {execution_id} was never created")
                 return execution
-            due, owner, timer_id = heapq.heappop(self._timers)
             wait = (due - datetime.now(UTC)).total_seconds()
             if deadline is not None and time.monotonic() + max(wait, 0) > deadline:
-                heapq.heappush(self._timers, (due, owner, timer_id))
                 raise RunTimeoutError(self.executions[followed], timeout or 0)
             if wait > 0:
                 time.sleep(wait)  # a real timer (Pause delay, retry backoff, Sleep)
-            self.submit(TimerFired(execution_id=owner, timer_id=timer_id, due=due))
+            self._events.extend(self._shell.due_timers(due))
+            self._shell.commit()
 
     def _done(self, execution: Execution) -> bool:
         state = execution.state.current
@@ -141,8 +167,8 @@ class InProcessRunner:
             return False  # a new execution follows
         if state.is_terminated:
             return True
-        own_timers = [timer for _, owner, timer in self._timers if owner == execution.id]
-        return state is StateType.PAUSED and not own_timers
+        waiting = self._shell.store.timers.pending_of(execution.id)
+        return state is StateType.PAUSED and not waiting
 
     def _successor(self, execution_id: str) -> str:
         for execution in self.executions.values():
@@ -151,43 +177,13 @@ class InProcessRunner:
                 return self._successor(execution.id)
         return execution_id
 
-    def _process(self, event: Event) -> None:
-        execution_id = event.execution_id
-        decision = advance(
-            self.executions.get(execution_id),
-            event,
-            self,
-            now=datetime.now(UTC),
-            renderer=self._renderer,
-            settings=self._settings,
-        )
-        self._apply(decision)
-
-    def _apply(self, decision: Decision) -> None:
-        for entry in decision.logs:
-            self._on_log(entry)
-        execution = decision.execution
-        if execution is not None:
-            previous = self.executions.get(execution.id)
-            self.executions[execution.id] = execution
-            self._timers = [each for each in self._timers if each[1] != execution.id]
-            for timer in execution.timers:
-                heapq.heappush(self._timers, (timer.due, execution.id, timer.id))
-            heapq.heapify(self._timers)
-            was_running = previous is not None and not previous.state.current.is_terminated
-            if was_running and execution.state.current.is_terminated:
-                self._release_queued(execution)
-        for kill in decision.kills:
-            self._killed.update((kill.execution_id, run_id) for run_id in kill.task_run_ids)
-        self._tasks.extend(decision.worker_tasks)
-        self._events.extend(decision.commands)
-
-    def _release_queued(self, ended: Execution) -> None:
-        for execution in self.executions.values():
-            same_flow = (execution.namespace, execution.flow_id) == (ended.namespace, ended.flow_id)
-            if same_flow and execution.state.current is StateType.QUEUED:
-                self.submit(ResumeExecution(execution_id=execution.id))
-                return
+    def _process(self, event: Event | ConcurrencyMessage) -> None:
+        if isinstance(event, SlotRequest | SlotRelease):
+            self._shell.admit(event, self)
+        else:
+            # An engine error fails the execution; one with nothing to fail is logged.
+            self._shell.apply(event, datetime.now(UTC), self)
+        self._shell.commit()
 
     def _run_task(self, worker_task: WorkerTask) -> None:
         run = worker_task.task_run

@@ -7,6 +7,7 @@ refuse what it does not understand and ops tools (kcat) show what they look at.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
@@ -71,7 +72,7 @@ class KillExecution(Message):
 class ResumeExecution(Message):
     """Resume a PAUSED task run (all paused ones when ``task_run_id`` is None).
 
-    Sent to a QUEUED execution, it lets the execution start (its flow has a free slot).
+    It never starts a QUEUED execution: only the flow's admission owner does (`SlotDecision`).
     """
 
     type: Literal["resume"] = "resume"
@@ -134,6 +135,28 @@ class WorkerLost(Message):
     worker_id: str
 
 
+class SlotOutcome(StrEnum):
+    """The admission owner's answer to a request."""
+
+    GRANTED = "GRANTED"
+    QUEUED = "QUEUED"
+    CANCELLED = "CANCELLED"
+    FAILED = "FAILED"
+
+
+class SlotDecision(Message):
+    """The answer to a `SlotRequest`, sent to the execution's key on ``execution-commands``.
+
+    It is distinct from a Resume on purpose: releasing a QUEUED execution must never pass a
+    manual-approval Pause.
+    """
+
+    type: Literal["slot"] = "slot"
+    execution_id: str
+    outcome: SlotOutcome
+    limit: int = Field(ge=1)
+
+
 ExecutionCommand = Annotated[
     CreateExecution
     | KillExecution
@@ -143,7 +166,8 @@ ExecutionCommand = Annotated[
     | DeleteExecution
     | ChildEnded
     | TimerFired
-    | WorkerLost,
+    | WorkerLost
+    | SlotDecision,
     Field(discriminator="type"),
 ]
 """Any message of ``execution-commands``."""

@@ -33,6 +33,9 @@ ARCHITECTURE = {
     "worker-heartbeats": "compact",
     "instances": "compact",  # departure: per-incarnation transactional ids (kafka/incarnations)
     "kills": "delete",
+    # departure: global concurrency limits, one admission owner per flow
+    "concurrency-requests": "delete",
+    "concurrency-slots": "compact",
     "triggers": "compact",
     "logs": "delete",
     "metrics": "delete",
@@ -42,7 +45,7 @@ ARCHITECTURE = {
 
 def test_registry_matches_the_architecture() -> None:
     assert {spec.logical: spec.cleanup_policy for spec in TOPICS} == ARCHITECTURE
-    assert len(TOPICS) == len(TOPICS.all()) == 13
+    assert len(TOPICS) == len(TOPICS.all()) == 15
 
 
 def test_attribute_and_logical_name_agree() -> None:
@@ -113,7 +116,7 @@ def test_full_names() -> None:
     assert topics.name("dead-letters") == "kestrel.dead-letters"
     assert topics.name(TOPICS.flow_revisions) == "kestrel.flow-revisions"
     assert topics.spec_of("kestrel.execution-commands") is TOPICS.execution_commands
-    assert len(topics.names()) == 13
+    assert len(topics.names()) == 15
     assert Topics.from_settings(KafkaSettings(topic_prefix="prod.")).kills == "prod.kills"
     with pytest.raises(AttributeError):
         _ = topics.execution

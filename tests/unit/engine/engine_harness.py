@@ -17,8 +17,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from executor.engine import Decision, EngineSettings, Event, advance
+from executor.engine import Decision, EngineSettings, Event
+from executor.shell import EngineShell
 from orchestrator.flows import load_flow_file
+from orchestrator.models.concurrency import (
+    ConcurrencyMessage,
+    FlowSlots,
+    SlotRelease,
+    SlotRequest,
+)
 from orchestrator.models.execution import Execution, TaskRun, new_id
 from orchestrator.models.flow import Flow
 from orchestrator.models.messages import (
@@ -70,19 +77,26 @@ def result_of(
 
 
 class Harness:
-    """Flows in memory, executions by id, and everything the engine emitted."""
+    """Flows in memory, executions by id, and everything the engine emitted.
+
+    It is the `Sink` of the engine shell the processor and the local runner use too, so the
+    policies under test (queue release, timers, engine-error guard) are the production ones.
+    """
 
     def __init__(self, *flows: Flow, settings: EngineSettings | None = None) -> None:
         self.flows = {(flow.namespace, flow.id): flow for flow in flows}
         self.settings = settings
         self.renderer = TemplateRenderer()
+        self.shell = EngineShell(self, self.renderer, settings or EngineSettings())
         self.now = START
         self.executions: dict[str, Execution] = {}
         self.applied: list[tuple[Event, Decision]] = []
         self.pending: dict[str, WorkerTask] = {}  # worker tasks not answered yet, by run id
-        self.outbox: deque[ExecutionCommand] = deque()
+        self.outbox: deque[ExecutionCommand | ConcurrencyMessage] = deque()
         self.kills: list[KillNotice] = []
         self.logs: list[LogEntry] = []
+        self.dead_letters: list[tuple[Event, str]] = []
+        self._fired: deque[TimerFired] = deque()
 
     # ---- Environment ----------------------------------------------------------------------
 
@@ -90,38 +104,49 @@ class Harness:
         del revision
         return self.flows.get((namespace, flow_id))
 
-    def running_count(self, namespace: str, flow_id: str) -> int:
-        return sum(
-            1
-            for execution in self.executions.values()
-            if (execution.namespace, execution.flow_id) == (namespace, flow_id)
-            and execution.state.current in (StateType.RUNNING, StateType.PAUSED)
-        )
+    # ---- Sink -----------------------------------------------------------------------------
+
+    def snapshot(self, execution: Execution, wire: bytes | None) -> None:
+        previous = self.executions.get(execution.id)
+        base = previous.seq if previous is not None else self._base_seq
+        assert execution.seq == base + 1, "seq must grow by exactly one"
+        self.executions[execution.id] = execution
+
+    def worker_task(self, task: WorkerTask) -> None:
+        self.pending[task.task_run.id] = task
+
+    def command(self, command: ExecutionCommand) -> None:
+        self.outbox.append(command)
+
+    def kill(self, notice: KillNotice) -> None:
+        self.kills.append(notice)
+
+    def log(self, entry: LogEntry) -> None:
+        self.logs.append(entry)
+
+    def admission(self, message: ConcurrencyMessage) -> None:
+        self.outbox.append(message)
+
+    def slots(self, slots: FlowSlots) -> None:
+        del slots  # kept by the shell
 
     # ---- applying events ------------------------------------------------------------------
 
     def apply(self, event: Event) -> Decision:
         """Apply one event to its execution and record what the engine decided."""
-        previous = self.executions.get(event.execution_id)
-        decision = advance(
-            previous, event, self, now=self.now, renderer=self.renderer, settings=self.settings
-        )
-        if decision.execution is not None:
-            if previous is not None:
-                base = previous.seq
-            elif isinstance(event, CreateExecution) and event.initial is not None:
-                base = event.initial.seq
-            else:
-                base = 0
-            assert decision.execution.seq == base + 1, "seq must grow by exactly one"
-            self.executions[decision.execution.id] = decision.execution
-        for task in decision.worker_tasks:
-            self.pending[task.task_run.id] = task
-        self.outbox.extend(decision.commands)
-        self.kills.extend(decision.kills)
-        self.logs.extend(decision.logs)
-        self.applied.append((event, decision))
-        return decision
+        initial = event.initial if isinstance(event, CreateExecution) else None
+        self._base_seq = initial.seq if initial is not None else 0
+        outcome = self.shell.apply(event, self.now, self)
+        self.shell.commit()
+        if outcome.dead_letter is not None:
+            self.dead_letters.append((event, outcome.dead_letter))
+        self.applied.append((event, outcome.decision))
+        return outcome.decision
+
+    def admit(self, message: ConcurrencyMessage) -> None:
+        """Apply a slot request or release as the flow's admission owner."""
+        self.shell.admit(message, self)
+        self.shell.commit()
 
     def create(self, flow_id: str, inputs: dict[str, Any] | None = None, **extra: Any) -> str:
         """Create an execution of ``kestrel.tests.<flow_id>``; return its id."""
@@ -182,16 +207,14 @@ class Harness:
 
     def fire_next_timer(self) -> Decision | None:
         """Move the clock to the earliest timer of any execution and fire it."""
-        timers = [
-            (timer.due, execution.id, timer.id)
-            for execution in self.executions.values()
-            for timer in execution.timers
-        ]
-        if not timers:
-            return None
-        due, execution_id, timer_id = min(timers)
-        self.now = max(self.now, due)
-        return self.apply(TimerFired(execution_id=execution_id, timer_id=timer_id, due=due))
+        if not self._fired:
+            due = self.shell.store.timers.next_due()
+            if due is None:
+                return None
+            self.now = max(self.now, due)
+            self._fired.extend(self.shell.due_timers(self.now))
+            self.shell.commit()
+        return self.apply(self._fired.popleft())
 
     def advance_clock(self, delta: timedelta) -> None:
         self.now += delta
@@ -199,7 +222,11 @@ class Harness:
     def step(self, outcome: Outcome | None = None, *, timers: bool = True) -> bool:
         """Do the next thing the world would do; False when nothing is left."""
         if self.outbox:
-            self.apply(self.outbox.popleft())
+            message = self.outbox.popleft()
+            if isinstance(message, SlotRequest | SlotRelease):
+                self.admit(message)
+            else:
+                self.apply(message)
             return True
         if self.pending:
             task = next(iter(self.pending.values()))
