@@ -123,8 +123,10 @@ def run_task(
             context.logger.warn(context.warning)
             return result(StateType.WARNING, outputs=outputs)
         return result(StateType.SUCCESS, outputs=outputs)
+    # The reason travels to Kafka, the execution and Elasticsearch: mask it like a log line.
     failure = _failure(error)
-    context.logger.error(context.mask(failure.message))
+    failure = failure.model_copy(update={"message": context.mask(failure.message)})
+    context.logger.error(failure.message)
     return result(StateType.FAILED, outputs={}, failure=failure)
 
 
