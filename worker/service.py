@@ -38,12 +38,12 @@ from orchestrator.models.messages import (
     WorkerTask,
     WorkerTaskResult,
 )
-from orchestrator.models.state import StateType, utcnow
+from orchestrator.models.state import utcnow
 from orchestrator.secrets import secret_codec
 from orchestrator.settings import KestrelSettings
 from orchestrator.storage import LocalStorage
 from orchestrator.templating import TemplateRenderer
-from worker.runner import run_task, started
+from worker.runner import crashed, run_task, started
 
 log = logging.getLogger("kestrel.worker")
 
@@ -175,12 +175,10 @@ class WorkerService:
                     running.cancelled,
                     self._storage,
                     self._secrets,
+                    self.settings.runtime.task_stop_grace,
                 )
-            except Exception:  # a bug in the worker itself: still report the attempt
-                log.exception("task run %s crashed the worker code", task.task_run.id)
-                result = started(task, self.worker_id).model_copy(
-                    update={"state": StateType.FAILED, "outputs": {}}
-                )
+            except Exception as exc:  # run_task never raises; this is the last line of defence
+                result = crashed(task, self.worker_id, exc)
             if not running.handed_back:
                 self._report(result)
         except Exception:  # never lose the slot, whatever happened
