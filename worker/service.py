@@ -4,6 +4,9 @@ Before running an attempt the worker reports it RUNNING and commits the offset i
 transaction, so a task is never silently dropped: if the worker dies afterwards, the
 executor sees the missing heartbeats and runs the attempt again. Results, logs and
 heartbeats go through an idempotent producer; a result is flushed before the slot frees.
+
+With every slot busy the worker pauses its partitions and keeps polling (`worker.intake`),
+so it stays in its group however long its tasks run.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from dataclasses import dataclass, field
 
 from orchestrator.kafka import (
     TOPICS,
+    ConsumeError,
     DeserializationError,
     KafkaConsumer,
     KafkaError,
@@ -43,12 +47,14 @@ from orchestrator.secrets import secret_codec
 from orchestrator.settings import KestrelSettings
 from orchestrator.storage import LocalStorage
 from orchestrator.templating import TemplateRenderer
+from worker.intake import Intake
 from worker.runner import crashed, run_task, started
 
 log = logging.getLogger("kestrel.worker")
 
 ROLE = "workers"
 _REMEMBERED_KILLS = 10_000
+_CONSUME_RETRY_SECONDS = 1.0
 
 
 @dataclass
@@ -100,6 +106,7 @@ class WorkerService:
             instance_id=instance_id,
             client_id=self.worker_id,
         )
+        self._intake = Intake(self._consumer)
 
     def stop(self) -> None:
         """Stop taking work; running tasks get ``shutdown_grace`` seconds to finish."""
@@ -113,22 +120,34 @@ class WorkerService:
             # to watch even if it dies at once: a first heartbeat can take seconds to arrive.
             self._heartbeat(force=True)
             self._out.flush()
-            self._consumer.subscribe([TOPICS.worker_tasks])
+            self._consumer.subscribe([TOPICS.worker_tasks], on_revoke=self._intake.release)
             log.info("worker %s started with %d slots", self.worker_id, self.slots)
             while not self._stop.is_set():
                 self._heartbeat()
                 self._read_kills()
                 free = self.slots - len(self._running)
+                try:
+                    if free <= 0:
+                        # Paused, the poll returns nothing but keeps the membership alive.
+                        self._intake.pause()
+                        records = self._consumer.poll_batch(1, 0)
+                    else:
+                        self._intake.resume()
+                        records = self._consumer.poll_batch(free, runtime.poll_timeout)
+                except ConsumeError as exc:
+                    # Broker hiccups surface here; the client reconnects by itself.
+                    log.warning("consuming failed (%s); polling again", exc)
+                    self._stop.wait(_CONSUME_RETRY_SECONDS)
+                    continue
+                if records:
+                    if free <= 0:  # not expected of a paused partition; run it, never drop it
+                        log.warning("%d task run(s) came in with every slot busy", len(records))
+                    self._start(records)
                 if free <= 0:
                     # Wake as soon as a task ends, not after a fixed pause: tasks are often
                     # much shorter than the poll timeout.
                     self._slot_freed.wait(runtime.poll_timeout)
                     self._slot_freed.clear()
-                    self._out.poll(0)
-                    continue
-                records = self._consumer.poll_batch(free, runtime.poll_timeout)
-                if records:
-                    self._start(records)
                 self._out.poll(0)
             self._shutdown()
         finally:
