@@ -255,6 +255,9 @@ class RuntimeSettings(_Section):
     """Seconds without a heartbeat after which the executor declares a worker dead."""
     shutdown_grace: float = Field(default=30.0, ge=0)
     """Seconds a stopping worker lets running tasks finish before handing them back."""
+    task_stop_grace: float = Field(default=20.0, ge=0)
+    """Seconds a task told to stop (timed out, or handed back at shutdown) gets to end
+    before the worker abandons its thread."""
     batch_size: int = Field(default=500, ge=1)
     """Records the executor processes in one transaction."""
     poll_timeout: float = Field(default=0.1, gt=0)

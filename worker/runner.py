@@ -2,10 +2,17 @@
 
 `run_task` renders and runs the task with a `RunContext`, enforces its timeout, and turns
 the outcome (outputs, or an exception of any kind) into a `WorkerTaskResult`.
+
+A task that times out is told to stop (``ctx.cancelled`` is set: a script's process group
+is ended, a Python task is expected to check the event) and gets ``stop_grace`` seconds to
+end. Only then is the attempt reported, so its slot is not reused while it still runs. A
+thread that ignores the request is abandoned, loudly: Python cannot end a thread from
+outside, and holding the slot forever would shrink the worker for good.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import traceback
 from typing import Any
@@ -19,6 +26,11 @@ from orchestrator.plugin import LogSink, RunContext, Storage, TaskFailedError
 from orchestrator.secrets import SecretCodec, SecretError
 from orchestrator.tasks.base import TASK_TYPES, RunnableTask
 from orchestrator.templating import TemplateError, TemplateRenderer
+
+log = logging.getLogger("kestrel.worker")
+
+DEFAULT_STOP_GRACE = 20.0
+"""Seconds a task told to stop gets to end (a script: SIGTERM, 5 s, SIGKILL, pipes closed)."""
 
 
 def started(worker_task: WorkerTask, worker_id: str) -> WorkerTaskResult:
@@ -41,12 +53,52 @@ def run_task(
     cancelled: threading.Event | None = None,
     storage: Storage | None = None,
     secrets: SecretCodec | None = None,
+    stop_grace: float = DEFAULT_STOP_GRACE,
 ) -> WorkerTaskResult:
-    """Run one attempt and report how it ended (never raises for a task's own failure).
+    """Run one attempt and report how it ended; never raises.
 
     A task that finished but called ``ctx.set_warning`` ends WARNING. SECRET inputs arrive
-    encrypted; they are decrypted with ``secrets`` for rendering and masked in logs.
+    encrypted; they are decrypted with ``secrets`` for rendering and masked in logs. A task
+    that times out gets ``stop_grace`` seconds to stop before it is abandoned. An error of
+    the worker's own code (not of the task) ends the attempt FAILED with a ``WorkerError``.
     """
+    try:
+        return _run(
+            worker_task, renderer, log_sink, worker_id, cancelled, storage, secrets, stop_grace
+        )
+    except Exception as exc:  # the boundary: whatever went wrong, the attempt gets a result
+        return crashed(worker_task, worker_id, exc)
+
+
+def crashed(worker_task: WorkerTask, worker_id: str, error: BaseException) -> WorkerTaskResult:
+    """The FAILED result of an attempt the worker's own code failed on, with the reason.
+
+    Also logs the error, with its traceback and the task run id, at ERROR.
+    """
+    run = worker_task.task_run
+    log.error(
+        "task run %s (attempt %d) crashed the worker code",
+        run.id,
+        worker_task.attempt,
+        exc_info=error,
+    )
+    summary = "".join(traceback.format_exception_only(type(error), error)).strip()
+    failure = TaskFailure(error_type="WorkerError", message=f"WorkerError: {summary}")
+    return started(worker_task, worker_id).model_copy(
+        update={"state": StateType.FAILED, "outputs": {}, "failure": failure}
+    )
+
+
+def _run(
+    worker_task: WorkerTask,
+    renderer: TemplateRenderer,
+    log_sink: LogSink,
+    worker_id: str,
+    cancelled: threading.Event | None,
+    storage: Storage | None,
+    secrets: SecretCodec | None,
+    stop_grace: float,
+) -> WorkerTaskResult:
     run = worker_task.task_run
 
     def result(
@@ -110,7 +162,14 @@ def run_task(
         thread.join(task.timeout.total_seconds())
         if thread.is_alive():
             context.cancelled.set()
+            thread.join(stop_grace)
             message = f"Timeout after {format_duration(task.timeout)}"
+            if thread.is_alive():
+                message += (
+                    f"; the task did not stop within {stop_grace:g} s of being told to and was "
+                    "abandoned (it may still be running)"
+                )
+                log.error("task run %s (attempt %d): %s", run.id, worker_task.attempt, message)
             context.logger.error(message)
             timed_out = TaskFailure(error_type="Timeout", message=message)
             return result(StateType.FAILED, failure=timed_out)
@@ -123,8 +182,10 @@ def run_task(
             context.logger.warn(context.warning)
             return result(StateType.WARNING, outputs=outputs)
         return result(StateType.SUCCESS, outputs=outputs)
+    # The reason travels to Kafka, the execution and Elasticsearch: mask it like a log line.
     failure = _failure(error)
-    context.logger.error(context.mask(failure.message))
+    failure = failure.model_copy(update={"message": context.mask(failure.message)})
+    context.logger.error(failure.message)
     return result(StateType.FAILED, outputs={}, failure=failure)
 
 
@@ -141,4 +202,4 @@ def _failure(error: BaseException) -> TaskFailure:
     return TaskFailure(error_type=type(error).__name__, message=summary)
 
 
-__all__ = ["run_task", "started"]
+__all__ = ["DEFAULT_STOP_GRACE", "crashed", "run_task", "started"]

@@ -2,8 +2,15 @@
 
 Before running an attempt the worker reports it RUNNING and commits the offset in one
 transaction, so a task is never silently dropped: if the worker dies afterwards, the
-executor sees the missing heartbeats and runs the attempt again. Results, logs and
-heartbeats go through an idempotent producer; a result is flushed before the slot frees.
+executor sees the missing heartbeats and runs the attempt again. Logs and heartbeats go
+through an idempotent producer, results through one of their own (`worker.results`); a
+result is acknowledged before the slot frees.
+
+With every slot busy the worker pauses its partitions and keeps polling (`worker.intake`),
+so it stays in its group however long its tasks run. A stop gives running tasks
+``shutdown_grace`` seconds, hands back the rest, gives them ``task_stop_grace`` seconds to
+end, and gives up results Kafka did not take: shutdown ends in bounded time even while
+Kafka is unreachable.
 """
 
 from __future__ import annotations
@@ -16,11 +23,11 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from orchestrator.kafka import (
     TOPICS,
+    ConsumeError,
     DeserializationError,
     KafkaConsumer,
     KafkaError,
@@ -36,19 +43,23 @@ from orchestrator.models.messages import (
     RunningTaskRun,
     WorkerInstance,
     WorkerTask,
-    WorkerTaskResult,
 )
-from orchestrator.models.state import StateType, utcnow
+from orchestrator.models.state import utcnow
 from orchestrator.secrets import secret_codec
 from orchestrator.settings import KestrelSettings
 from orchestrator.storage import LocalStorage
 from orchestrator.templating import TemplateRenderer
-from worker.runner import run_task, started
+from worker.intake import Intake
+from worker.results import ResultReporter
+from worker.runner import crashed, run_task, started
 
 log = logging.getLogger("kestrel.worker")
 
 ROLE = "workers"
 _REMEMBERED_KILLS = 10_000
+_CLOSE_SECONDS = 2.0
+"""Longest wait for the clients' last deliveries when closing (Kafka may be away)."""
+_CONSUME_RETRY_SECONDS = 1.0
 
 
 @dataclass
@@ -56,7 +67,7 @@ class _Running:
     task: WorkerTask
     cancelled: threading.Event = field(default_factory=threading.Event)
     handed_back: bool = False
-    future: Future[None] | None = None
+    thread: threading.Thread | None = None
 
 
 class WorkerService:
@@ -83,8 +94,8 @@ class WorkerService:
         self._slot_freed = threading.Event()
         self._running: dict[str, _Running] = {}
         self._killed: OrderedDict[str, None] = OrderedDict()
-        self._pool = ThreadPoolExecutor(self.slots, thread_name_prefix="kestrel-task")
         self._next_beat = 0.0
+        self._close_by: float | None = None
         self._tx = KafkaProducer(
             settings,
             transactional_id=claim_transactional_id(
@@ -93,6 +104,7 @@ class WorkerService:
             client_id=self.worker_id,
         )
         self._out = KafkaProducer(settings, client_id=self.worker_id)
+        self._results = ResultReporter(settings, self.worker_id)
         self._kills = TopicTail(settings, [TOPICS.kills], from_beginning=False)
         self._consumer = KafkaConsumer(
             settings,
@@ -100,6 +112,7 @@ class WorkerService:
             instance_id=instance_id,
             client_id=self.worker_id,
         )
+        self._intake = Intake(self._consumer)
 
     def stop(self) -> None:
         """Stop taking work; running tasks get ``shutdown_grace`` seconds to finish."""
@@ -113,23 +126,35 @@ class WorkerService:
             # to watch even if it dies at once: a first heartbeat can take seconds to arrive.
             self._heartbeat(force=True)
             self._out.flush()
-            self._consumer.subscribe([TOPICS.worker_tasks])
+            self._consumer.subscribe([TOPICS.worker_tasks], on_revoke=self._intake.release)
             log.info("worker %s started with %d slots", self.worker_id, self.slots)
             while not self._stop.is_set():
                 self._heartbeat()
                 self._read_kills()
                 free = self.slots - len(self._running)
+                try:
+                    if free <= 0:
+                        # Paused, the poll returns nothing but keeps the membership alive.
+                        self._intake.pause()
+                        records = self._consumer.poll_batch(1, 0)
+                    else:
+                        self._intake.resume()
+                        records = self._consumer.poll_batch(free, runtime.poll_timeout)
+                except ConsumeError as exc:
+                    # Broker hiccups surface here; the client reconnects by itself.
+                    log.warning("consuming failed (%s); polling again", exc)
+                    self._stop.wait(_CONSUME_RETRY_SECONDS)
+                    continue
+                if records:
+                    if free <= 0:  # not expected of a paused partition; run it, never drop it
+                        log.warning("%d task run(s) came in with every slot busy", len(records))
+                    self._start(records)
                 if free <= 0:
                     # Wake as soon as a task ends, not after a fixed pause: tasks are often
                     # much shorter than the poll timeout.
                     self._slot_freed.wait(runtime.poll_timeout)
                     self._slot_freed.clear()
-                    self._out.poll(0)
-                    continue
-                records = self._consumer.poll_batch(free, runtime.poll_timeout)
-                if records:
-                    self._start(records)
-                self._out.poll(0)
+                self._serve_deliveries()
             self._shutdown()
         finally:
             self.close()
@@ -161,7 +186,12 @@ class WorkerService:
                 running.cancelled.set()
             with self._lock:
                 self._running[task.task_run.id] = running
-            running.future = self._pool.submit(self._execute, running)
+            # A daemon thread: one that ignores a stop request must not hold the process
+            # at exit (a pool's threads are joined then); shutdown waits for them, bounded.
+            running.thread = threading.Thread(
+                target=self._execute, args=(running,), name=f"task-{task.task_run.id}", daemon=True
+            )
+            running.thread.start()
 
     def _execute(self, running: _Running) -> None:
         task = running.task
@@ -175,14 +205,12 @@ class WorkerService:
                     running.cancelled,
                     self._storage,
                     self._secrets,
+                    self.settings.runtime.task_stop_grace,
                 )
-            except Exception:  # a bug in the worker itself: still report the attempt
-                log.exception("task run %s crashed the worker code", task.task_run.id)
-                result = started(task, self.worker_id).model_copy(
-                    update={"state": StateType.FAILED, "outputs": {}}
-                )
+            except Exception as exc:  # run_task never raises; this is the last line of defence
+                result = crashed(task, self.worker_id, exc)
             if not running.handed_back:
-                self._report(result)
+                self._results.report(result)
         except Exception:  # never lose the slot, whatever happened
             log.exception("task run %s could not be reported", task.task_run.id)
         finally:
@@ -190,33 +218,22 @@ class WorkerService:
                 self._running.pop(task.task_run.id, None)
             self._slot_freed.set()
 
-    def _report(self, result: WorkerTaskResult) -> None:
-        """Send a result and wait for its acknowledgement, retrying until it is delivered.
-
-        A result is never dropped: if Kafka is slow or away, it is sent again (the engine
-        ignores a duplicate). The slot frees only once the result is safe.
-        """
-        delay = 0.2
-        while True:
-            try:
-                self._out.send(TOPICS.worker_results, result.execution_id, result)
-                self._out.flush()
-                return
-            except KafkaError as exc:
-                log.warning(
-                    "result of task run %s not delivered yet (%s); trying again in %.1f s",
-                    result.task_run_id,
-                    exc,
-                    delay,
-                )
-                time.sleep(delay)  # backoff between deliveries of the same result
-                delay = min(delay * 2, 5.0)
-
     def _log(self, entry: LogEntry) -> None:
         self._out.send(TOPICS.logs, entry.execution_id, entry)
 
+    def _serve_deliveries(self, timeout: float = 0) -> None:
+        try:
+            self._out.poll(timeout)
+        except KafkaError as exc:  # a log line or heartbeat lost is no reason to stop
+            log.warning("a log line or heartbeat was not delivered: %s", exc)
+
     def _read_kills(self) -> None:
-        for record in self._kills.poll():
+        try:
+            records = self._kills.poll()
+        except KafkaError as exc:  # the tail reconnects by itself; read the rest next turn
+            log.warning("reading kill notices failed (%s)", exc)
+            return
+        for record in records:
             try:
                 notice = record.decoded(TOPICS.kills)
             except DeserializationError:
@@ -261,31 +278,66 @@ class WorkerService:
             status=status,
             running=running,
         )
-        self._out.send(TOPICS.worker_heartbeats, self.worker_id, beat)
-        self._out.poll(0)
+        try:
+            self._out.send(TOPICS.worker_heartbeats, self.worker_id, beat)
+        except KafkaError as exc:  # the next beat may get through; the executor waits
+            log.warning("heartbeat not sent: %s", exc)
+        self._serve_deliveries()
 
     def _shutdown(self) -> None:
-        """Let running tasks finish for a grace period, then hand the rest back."""
+        """Let running tasks finish for a grace period, then hand the rest back.
+
+        Handed-back tasks are told to stop and get ``task_stop_grace`` seconds to end (a
+        script's process group must not outlive the worker); results still waiting for
+        Kafka are given up. The executor runs all of those attempts again.
+        """
+        runtime = self.settings.runtime
         self._heartbeat("TERMINATING", force=True)
-        deadline = time.monotonic() + self.settings.runtime.shutdown_grace
+        deadline = time.monotonic() + runtime.shutdown_grace
         while self._running and time.monotonic() < deadline:
             self._read_kills()
-            self._out.poll(0.1)
+            self._serve_deliveries(0.1)
         with self._lock:
             leftovers = list(self._running.values())
         for running in leftovers:
             running.handed_back = True
             running.cancelled.set()
+        self._results.give_up()
         if leftovers:
             log.warning("handing back %d unfinished task runs", len(leftovers))
+        stop_deadline = time.monotonic() + runtime.task_stop_grace
+        for running in leftovers:
+            if running.thread is not None:
+                running.thread.join(max(0.0, stop_deadline - time.monotonic()))
+        stuck = [r.task.task_run.id for r in leftovers if r.thread and r.thread.is_alive()]
+        if stuck:
+            log.error(
+                "%d task runs did not stop within %g s and are abandoned: %s",
+                len(stuck),
+                runtime.task_stop_grace,
+                ", ".join(stuck),
+            )
         self._heartbeat("STOPPED", force=True)
-        self._out.flush()
+        # From here on, every client shares one short budget to deliver what it still holds.
+        self._close_by = time.monotonic() + _CLOSE_SECONDS
+        try:
+            self._out.flush(_CLOSE_SECONDS)
+        except KafkaError as exc:
+            log.warning("the last heartbeat may not have been delivered: %s", exc)
 
     def close(self) -> None:
-        """Close every client (safe to call twice)."""
-        self._pool.shutdown(wait=False, cancel_futures=True)
-        for closer in (self._consumer.close, self._kills.close, self._tx.close, self._out.close):
+        """Close every client (safe to call twice); waits at most a few seconds for Kafka."""
+        self._results.give_up()
+        close_by = self._close_by or time.monotonic() + _CLOSE_SECONDS
+        closers = (
+            self._consumer.close,
+            self._kills.close,
+            self._tx.close,
+            lambda: self._out.close(max(0.0, close_by - time.monotonic())),
+            lambda: self._results.close(max(0.0, close_by - time.monotonic())),
+        )
+        for closer in closers:
             try:
                 closer()
             except Exception as exc:  # closing must go on
-                log.debug("while closing: %s", exc)
+                log.warning("while closing: %s", exc)

@@ -31,6 +31,16 @@ if TYPE_CHECKING:
 MAX_INLINE_COMMAND = 100_000
 """Longer command texts go to a file: Linux refuses arguments over 128 KiB."""
 
+BASE_ENVIRONMENT = ("PATH", "HOME", "USER", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "TZ")
+"""The only variables of the worker's environment a task process inherits (when set).
+
+Everything else stays out, above all ``KESTREL_*`` (the cluster's secret key, Kafka and
+Elasticsearch credentials) and ``SECRET_*`` (what ``secret()`` reads): a task gets a
+secret only through its ``env`` property, where the rendered value is masked in its logs.
+"""
+
+_DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
 
 @dataclass(frozen=True)
 class Prepared:
@@ -52,7 +62,8 @@ class ProcessTask(RunnableTask):
     """Time the process group gets after SIGTERM (on kill or timeout) before SIGKILL."""
 
     env: dict[str, Any] = Field(default_factory=dict)
-    """Environment variables added to the worker's (values rendered)."""
+    """Environment variables of the process (values rendered), added to a short base of the
+    worker's (`BASE_ENVIRONMENT`)."""
     input_files: dict[str, str] | str | None = None
     """Files written into the working directory first: name -> content, or a template that
     renders to such a map as JSON. A content that is a ``kestrel://`` URI is copied."""
@@ -124,7 +135,8 @@ class ProcessTask(RunnableTask):
     def _environment(
         self, ctx: RunContext, working_dir: Path, extra: dict[str, Any]
     ) -> dict[str, str]:
-        env = dict(os.environ)
+        env = {name: os.environ[name] for name in BASE_ENVIRONMENT if name in os.environ}
+        env.setdefault("PATH", _DEFAULT_PATH)
         rendered = ctx.render(self.env, "env", extra)
         env.update({str(key): _env_text(value) for key, value in rendered.items()})
         env["WORKING_DIR"] = str(working_dir)
@@ -188,4 +200,4 @@ def _killed() -> TaskFailedError:
     return TaskFailedError("Command killed", retryable=False, error_type="Killed")
 
 
-__all__ = ["MAX_INLINE_COMMAND", "Prepared", "ProcessTask", "internal_file"]
+__all__ = ["BASE_ENVIRONMENT", "MAX_INLINE_COMMAND", "Prepared", "ProcessTask", "internal_file"]
