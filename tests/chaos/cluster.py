@@ -63,7 +63,10 @@ class Exit:
 class Supervisor:
     """Starts, kills and restarts the chaos cluster's processes."""
 
-    def __init__(self, settings: KestrelSettings, log_dir: Path) -> None:
+    def __init__(
+        self, settings: KestrelSettings, log_dir: Path, instances: dict[str, str] | None = None
+    ) -> None:
+        self.instances = dict(instances or INSTANCES)
         self.env = service_env(settings, **FAST_FAILOVER)
         self.log_dir = log_dir
         self.processes: dict[str, KestrelProcess] = {}
@@ -72,19 +75,19 @@ class Supervisor:
         self._lock = threading.Lock()
 
     def _start(self, instance: str) -> None:
-        role = INSTANCES[instance]
+        role = self.instances[instance]
         log = self.log_dir / f"{instance}.log"
         args = [role, "--instance-id", instance]
         self.processes[instance] = KestrelProcess(args, self.env, log).start()
 
     def start_all(self, timeout: float = 60) -> None:
         """Start every instance and wait until each says it is serving."""
-        for instance in INSTANCES:
+        for instance in self.instances:
             self._start(instance)
         deadline = time.monotonic() + timeout
-        waiting = set(INSTANCES)
+        waiting = set(self.instances)
         while waiting:
-            waiting = {i for i in waiting if not _READY[INSTANCES[i]].search(self.log(i))}
+            waiting = {i for i in waiting if not _READY[self.instances[i]].search(self.log(i))}
             self.check_exits()
             if time.monotonic() > deadline:
                 raise AssertionError(f"not serving after {timeout}s: {sorted(waiting)}")
@@ -98,7 +101,7 @@ class Supervisor:
         """SIGKILL ``instance``, note what it owned, and start it again under the same id."""
         with self._lock:
             text = self.log(instance)
-            kill = Kill(instance, INSTANCES[instance], time.time())
+            kill = Kill(instance, self.instances[instance], time.time())
             assigned = _ASSIGNED.findall(text)
             if assigned:
                 kill.partitions = {int(p) for p in assigned[-1].split(",") if p.strip()}
@@ -128,7 +131,7 @@ class Supervisor:
         def loop() -> None:
             while not stop.wait(every * rng.uniform(0.5, 1.5)):
                 self.check_exits()
-                self.kill_and_restart(rng.choice(sorted(INSTANCES)))
+                self.kill_and_restart(rng.choice(sorted(self.instances)))
 
         thread = threading.Thread(target=loop, name="chaos-killer", daemon=True)
         thread.start()

@@ -1,7 +1,8 @@
 """Product gaps the chaos suite found, so the figures can say which failure is a known one.
 
 Each is a finding reported to the owners of the code named (not fixed here); the isolated
-tests in ``tests/integration/test_chaos_gaps.py`` fail strictly as xfail until it is fixed.
+``test_gap_*`` tests of ``tests/integration/test_chaos.py`` are strict xfails until
+it is fixed (then they pass, and the strict xfail fails: drop the marker and the entry).
 """
 
 from __future__ import annotations
