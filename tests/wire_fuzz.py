@@ -69,7 +69,7 @@ def mutated(draw: st.DrawFn, spec: TopicSpec[Any]) -> bytes:
         changed = _set(sample, path, "é" * draw(st.integers(10_000, 300_000)))
     else:
         changed = _set(sample, path, draw(json_values))
-    return json.dumps(changed).encode()
+    return json.dumps(changed, ensure_ascii=False).encode()
 
 
 @st.composite
