@@ -26,7 +26,8 @@ SKIPPED_KILL = (
     "(worker/service.py WorkerService._read_kills)"
 )
 TOO_LARGE_LETTER = (
-    "the dead letter quoting the record is over message.max.bytes: the send raises, the "
+    "the dead letter quoting the record is larger than the broker's max.message.bytes: the "
+    "send fails, the "
     "transaction aborts and the service exits, then crash-loops on the same record "
     "(executor/processor.py _handle and _unreadable, worker/service.py _start; the indexer "
     "leaves the value out instead, indexer/deadletters.py)"
