@@ -1,0 +1,163 @@
+"""The chaos suite, short: bench/chaos.py's scenario at 80 executions, plus its known gaps.
+
+``test_chaos_run_keeps_every_invariant`` runs the whole scenario (5 service processes killed
+with -9 every ~3 s, every injection kind on every consumed topic) and asserts every
+invariant except the product gaps listed in ``tests/chaos/gaps.py``. Each of those has a
+``test_gap_*`` here, a strict xfail: it starts passing when the gap is fixed.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from chaos import checker
+from chaos.cluster import Exit, Supervisor
+from chaos.gaps import NOT_DEAD_LETTERED, STOPS_A_SERVICE, TOO_LARGE_LETTER
+from chaos.injector import OVERSIZED, UNKNOWN_EXECUTION, Injection, inject
+from chaos.scenario import CHAOS_FLOWS, NAMESPACE, ChaosConfig, run_chaos
+from conftest import TEST_PARTITIONS, unavailable
+from runtime_helpers import submit
+
+from orchestrator.backends import BackendError, resolve_backends
+from orchestrator.cli.deploy import deploy_files
+from orchestrator.kafka import TOPICS, ensure_topics
+from orchestrator.models.execution import new_id
+from orchestrator.models.messages import CreateExecution
+from orchestrator.settings import KestrelSettings, load_settings
+
+pytestmark = [pytest.mark.integration, pytest.mark.chaos]
+
+
+def _own_settings(work: Path) -> Iterator[KestrelSettings]:
+    # A broker of its own, as for the crash tests: the session's one is loaded by then.
+    try:
+        own = resolve_backends(work / "backends", timeout=30)
+    except BackendError as exc:
+        unavailable(str(exc))
+    with own:
+        yield load_settings(
+            kafka={
+                "bootstrap": own.kafka_bootstrap,
+                "topic_prefix": f"chaos.{uuid.uuid4().hex[:8]}.",
+                "partitions": TEST_PARTITIONS,
+            },
+            elasticsearch={"url": own.elasticsearch_url},
+            storage={"base_dir": work / "storage"},
+            data_dir=work / "data",
+        )
+
+
+@pytest.mark.timeout(420)
+def test_chaos_run_keeps_every_invariant(tmp_path: Path) -> None:
+    config = ChaosConfig(executions=80, kill_every=3, seed=7, submit_over=25, timeout=240)
+    for settings in _own_settings(tmp_path):
+        figures = run_chaos(settings, tmp_path, config)
+    print(figures.table())  # shown with -s, and in the failure report
+    assert not figures.failures(), figures.table()
+    kills = next(line for line in figures.lines if line.label.startswith("kills made"))
+    assert int(kills.value) >= 5, "the run was too short to kill anything much"
+
+
+# ---- the known gaps, isolated -----------------------------------------------------------
+
+
+@dataclass
+class GapRun:
+    """One small cluster that was fed every message a gap is about, then restarted."""
+
+    injections: list[Injection]
+    found: set[Injection]
+    exits: list[Exit]
+
+
+@pytest.fixture(scope="module")
+def gap_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GapRun]:
+    work = tmp_path_factory.mktemp("chaos-gaps")
+    for settings in _own_settings(work):
+        ensure_topics(settings)
+        deploy_files(settings, [CHAOS_FLOWS])
+        instances = {"gap-executor": "executor", "gap-worker": "worker", "gap-indexer": "indexer"}
+        supervisor = Supervisor(settings, work, instances)
+        try:
+            supervisor.start_all()
+            pairs = set(NOT_DEAD_LETTERED) | set(STOPS_A_SERVICE)
+            # `instances` last: once it holds an unreadable record, no restart gets far
+            # enough to show the other gaps.
+            order = [spec for spec in TOPICS if spec is not TOPICS.instances]
+            injections: list[Injection] = []
+            for phase in (order, [TOPICS.instances]):
+                for spec in phase:
+                    kinds = [kind for topic, kind in sorted(pairs) if topic == spec.logical]
+                    injections += inject(settings, [spec], kinds) if kinds else []
+                # A restart reads `instances` and restores `executions`; a flow makes work.
+                for instance in ("gap-executor", "gap-worker"):
+                    supervisor.kill_and_restart(instance)
+                flow = CreateExecution(
+                    execution_id=new_id(), namespace=NAMESPACE, flow_id="chaos-parallel"
+                )
+                submit(settings, [flow])
+                found = _settle(settings, supervisor, injections)
+            yield GapRun(injections, found, list(supervisor.exits))
+        finally:
+            supervisor.stop()
+
+
+def _settle(
+    settings: KestrelSettings, supervisor: Supervisor, injections: list[Injection]
+) -> set[Injection]:
+    """Wait (bounded) for the dead letters that would come if no gap were left."""
+    expected = {i for i in injections if (i.topic, i.kind) not in NOT_DEAD_LETTERED}
+    deadline = time.monotonic() + 20
+    while True:
+        supervisor.check_exits()
+        found = set(checker.matched(injections, checker.dead_letters(settings)))
+        if expected <= found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.5)  # polling for a condition, bounded by the deadline
+
+
+def _missing(run: GapRun, topics: set[str], kinds: set[str]) -> list[Injection]:
+    return [
+        each
+        for each in run.injections
+        if each.topic in topics and each.kind in kinds and each not in run.found
+    ]
+
+
+@pytest.mark.xfail(strict=True, reason=TOO_LARGE_LETTER)
+def test_gap_record_as_large_as_the_broker_takes_is_dead_lettered_without_a_crash(
+    gap_run: GapRun,
+) -> None:
+    crashes = [e for e in gap_run.exits if "too large" in e.last_line]
+    topics = {t for t, kind in STOPS_A_SERVICE if kind == OVERSIZED and t != "instances"}
+    assert not crashes, crashes
+    assert not _missing(gap_run, topics, {OVERSIZED})
+
+
+@pytest.mark.xfail(strict=True, reason=STOPS_A_SERVICE[("instances", "not-json")])
+def test_gap_unreadable_instances_record_does_not_stop_a_restart(gap_run: GapRun) -> None:
+    refused = [e for e in gap_run.exits if TOPICS.instances.logical in e.last_line]
+    assert not refused, refused
+    assert not _missing(gap_run, {TOPICS.instances.logical}, {"not-json", "wrong-type"})
+
+
+@pytest.mark.xfail(strict=True, reason=NOT_DEAD_LETTERED[("kills", "not-json")])
+def test_gap_unreadable_kill_notice_is_dead_lettered(gap_run: GapRun) -> None:
+    assert not _missing(gap_run, {TOPICS.kills.logical}, {"not-json", "wrong-type", OVERSIZED})
+
+
+@pytest.mark.xfail(strict=True, reason=NOT_DEAD_LETTERED[("worker-heartbeats", "not-json")])
+def test_gap_unreadable_heartbeat_is_dead_lettered(gap_run: GapRun) -> None:
+    topic = TOPICS.worker_heartbeats.logical
+    assert not _missing(gap_run, {topic}, {"not-json", "wrong-type", OVERSIZED})
+
+
+@pytest.mark.xfail(strict=True, reason=NOT_DEAD_LETTERED[("kills", UNKNOWN_EXECUTION)])
+def test_gap_message_for_an_unknown_execution_is_dead_lettered(gap_run: GapRun) -> None:
+    topics = {TOPICS.execution_commands.logical, TOPICS.worker_results.logical}
+    assert not _missing(gap_run, topics, {UNKNOWN_EXECUTION})
