@@ -100,20 +100,24 @@ class ExecutorProcessor:
         self.processed = 0
         self.flows = FlowStore(settings)
         self.workers = WorkerMonitor(settings)
-        self._producer = KafkaProducer(
-            settings,
-            transactional_id=claim_transactional_id(
-                settings, ROLE, instance_id, uuid.uuid4().hex[:12]
-            ),
-            client_id=instance_id,
-        )
-        self._sink = KafkaSink(self._producer)
+        self._producer, self._sink = self._new_producer()
         self._consumer = KafkaConsumer(
             settings,
             group_id(settings.kafka.topic_prefix, ROLE),
             instance_id=instance_id,
             client_id=instance_id,
         )
+
+    def _new_producer(self) -> tuple[KafkaProducer, KafkaSink]:
+        """A producer under a new incarnation's transactional id (fencing the previous one)."""
+        producer = KafkaProducer(
+            self.settings,
+            transactional_id=claim_transactional_id(
+                self.settings, ROLE, self.instance_id, uuid.uuid4().hex[:12]
+            ),
+            client_id=self.instance_id,
+        )
+        return producer, KafkaSink(producer)
 
     # ---- the engine's Environment -----------------------------------------------------------
 
@@ -179,6 +183,8 @@ class ExecutorProcessor:
             while not self._stop.is_set():
                 self.flows.poll()
                 self.workers.poll()
+                self._letters += self.workers.letters
+                self.workers.letters.clear()
                 records = self._consumer.poll_batch(runtime.batch_size, runtime.poll_timeout)
                 now = self._clock()
                 events = [self._decode(record) for record in records]
@@ -241,10 +247,14 @@ class ExecutorProcessor:
             self._abort()
             if exc.fatal or not (exc.abortable or exc.retriable):
                 raise
-            # The store is untouched (the overlay is dropped): redo the batch in place.
+            # The store is untouched (the overlay is dropped): redo the batch in place. Under
+            # a new incarnation: a producer id that aborted has its later records hidden from
+            # some brokers' read_committed readers (noida-db, see kafka/incarnations.py).
             log.warning("transaction aborted (%s); the batch is redone", exc)
             self._letters = letters + self._letters
             self._consumer.rewind(incoming.record for incoming in events)
+            self._producer.close()
+            self._producer, self._sink = self._new_producer()
             return
         except BaseException:
             self._abort()
@@ -283,7 +293,8 @@ class ExecutorProcessor:
 
     def _dead_letter(self, record: Record, reason: str) -> None:
         letter = dead_letter(record, reason, "executor")
-        self._producer.send(TOPICS.dead_letters, record.key_str or "", letter)
+        # The letter's key is decoded leniently: the record's own key may not be UTF-8.
+        self._producer.send(TOPICS.dead_letters, letter.key or "", letter)
         log.warning("dead letter from %s@%s: %s", record.topic, record.offset, reason)
 
     def _lost_attempts(self, now: datetime) -> list[TimerFired | WorkerLost]:

@@ -28,6 +28,7 @@ from orchestrator.models.concurrency import (
 )
 from orchestrator.models.execution import Execution
 from orchestrator.models.messages import (
+    CreateExecution,
     ExecutionCommand,
     KillNotice,
     LogEntry,
@@ -112,6 +113,11 @@ class EngineShell:
             failed on it and no execution could be failed instead.
         """
         before = self.execution(event.execution_id)
+        if before is None and not isinstance(event, CreateExecution):
+            # Nothing to apply it to (never created, deleted, or not this instance's): an
+            # anomaly worth keeping, not a silent drop.
+            reason = f"unknown execution {event.execution_id!r} for a '{event.type}' event"
+            return Outcome(Decision(), dead_letter=reason)
         outcome = guarded_advance(
             before, event, self.env, now=now, renderer=self.renderer, settings=self.settings
         )

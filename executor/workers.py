@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from executor.store import Attempt
-from orchestrator.kafka import TOPICS, DeserializationError, Record, TopicTail
-from orchestrator.models.messages import WorkerInstance
+from orchestrator.kafka import TOPICS, DeserializationError, Record, TopicTail, dead_letter
+from orchestrator.models.messages import DeadLetter, WorkerInstance
 from orchestrator.settings import KestrelSettings
 
 
@@ -53,6 +53,8 @@ class WorkerMonitor:
         self._every = min(runtime.heartbeat_interval, runtime.worker_dead_after / 4)
         self._next_judgement = 0.0
         self._declared: set[tuple[str, int]] = set()
+        self.letters: list[DeadLetter] = []
+        """Dead letters of unreadable heartbeats, for the owner to send."""
 
     def poll(self) -> None:
         """Take in the heartbeats available now."""
@@ -62,7 +64,9 @@ class WorkerMonitor:
         for record in records:
             try:
                 beat = record.decoded(TOPICS.worker_heartbeats)
-            except DeserializationError:
+            except DeserializationError as exc:
+                # Sent with the executor's next transaction (it has no producer of its own).
+                self.letters.append(dead_letter(record, str(exc), "executor"))
                 continue
             self.liveness.observe(record.key_str or "", beat)
 

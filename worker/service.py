@@ -168,7 +168,8 @@ class WorkerService:
                     task = record.decoded_value(TOPICS.worker_tasks)
                 except DeserializationError as exc:
                     letter = dead_letter(record, str(exc), "worker")
-                    self._tx.send(TOPICS.dead_letters, record.key_str or "", letter)
+                    # Decoded leniently: the record's own key may be what is unreadable.
+                    self._tx.send(TOPICS.dead_letters, letter.key or "", letter)
                     continue
                 self._tx.send(
                     TOPICS.worker_results, task.task_run.execution_id, started(task, self.worker_id)
@@ -236,7 +237,11 @@ class WorkerService:
         for record in records:
             try:
                 notice = record.decoded(TOPICS.kills)
-            except DeserializationError:
+            except DeserializationError as exc:
+                # Every worker reads every notice, so each one that cannot says so.
+                letter = dead_letter(record, str(exc), "worker")
+                self._out.send(TOPICS.dead_letters, letter.key or "", letter)
+                log.warning("unreadable kill notice %s@%s: %s", record.topic, record.offset, exc)
                 continue
             if notice is None:
                 continue

@@ -20,14 +20,20 @@ and this one costs one lookup and one extra initialisation at start.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 
+from orchestrator.kafka.errors import DeserializationError
 from orchestrator.kafka.producer import KafkaProducer
 from orchestrator.kafka.reader import read_topic_to_end
+from orchestrator.kafka.records import Record
+from orchestrator.kafka.serde import dead_letter
 from orchestrator.kafka.topics import TOPICS, group_id, partition_for
-from orchestrator.models.messages import ServiceInstance
+from orchestrator.models.messages import DeadLetter, ServiceInstance
 from orchestrator.settings import KafkaSettings, KestrelSettings, kafka_settings
+
+log = logging.getLogger("kestrel.kafka")
 
 
 def instance_key(role: str, instance_id: str) -> str:
@@ -41,9 +47,21 @@ def previous_incarnation(
     """Return the latest registered incarnation of an instance, or None if it never ran."""
     key = instance_key(role, instance_id)
     partitions = TOPICS.instances.partitions_for(kafka_settings(settings).partitions)
+    unreadable: list[DeadLetter] = []
+
+    def keep(record: Record, error: DeserializationError) -> None:
+        # Another instance's record (or garbage) must not stop this one from starting.
+        log.warning("unreadable record %s@%s: %s", record.topic, record.offset, error)
+        unreadable.append(dead_letter(record, str(error), role))
+
     registered = read_topic_to_end(
-        settings, TOPICS.instances, partitions=[partition_for(key, partitions)]
+        settings, TOPICS.instances, partitions=[partition_for(key, partitions)], on_unreadable=keep
     )
+    if unreadable:
+        with KafkaProducer(settings, overrides={"enable.idempotence": False}) as producer:
+            for letter in unreadable:
+                producer.send(TOPICS.dead_letters, letter.key or "", letter)
+            producer.flush()
     return registered.get(key)
 
 

@@ -20,6 +20,9 @@ from orchestrator.models.messages import DeadLetter
 ModelT = TypeVar("ModelT", bound=KestrelModel)
 
 _MAX_REASON = 1000
+MAX_QUOTED_VALUE = 512 * 1024
+"""The largest value a dead letter quotes: a letter must fit where its record did (Kafka's
+1 MiB default), so a larger value is left out; topic, partition and offset still find it."""
 
 
 def encode(model: KestrelModel) -> bytes:
@@ -163,12 +166,14 @@ def dead_letter(
     key = None if raw_key is None else raw_key.decode("utf-8", errors="backslashreplace")
     value: str | None = None
     encoding: Literal["utf-8", "base64"] = "utf-8"
-    if raw_value is not None:
+    message = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+    if raw_value is not None and len(raw_value) > MAX_QUOTED_VALUE:
+        message += f" (the value, {len(raw_value)} bytes, is left out: too large to quote)"
+    elif raw_value is not None:
         try:
             value = raw_value.decode("utf-8")
         except UnicodeDecodeError:
             value, encoding = base64.b64encode(raw_value).decode("ascii"), "base64"
-    message = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
     return DeadLetter(
         topic=topic or "",
         partition=partition if partition is not None else -1,

@@ -31,9 +31,10 @@ KEY_PREFIX = "chaos-inject/"
 UNKNOWN_PREFIX = "chaosUnknownExec"
 _BATCH_OVERHEAD = 512  # record batch header, record header and key, with room to spare
 
-# Topics whose consumer holds execution state and so can tell that an execution is unknown;
-# on the others (logs, metrics ...) a well-formed message for any execution id is legitimate.
-UNKNOWN_EXECUTION_TOPICS = (TOPICS.execution_commands, TOPICS.worker_results, TOPICS.kills)
+# Topics whose consumer holds every execution it could concern, so can tell that one is
+# unknown. On the others a well-formed message for any execution id is legitimate: logs and
+# metrics, and kill notices, which every worker reads though most concern other workers.
+UNKNOWN_EXECUTION_TOPICS = (TOPICS.execution_commands, TOPICS.worker_results)
 
 
 def consumed_topics() -> list[TopicSpec[Any]]:

@@ -231,7 +231,7 @@ def _dead_letter_lines(
     gap = NOT_DEAD_LETTERED.get((unknown[0].topic, UNKNOWN_EXECUTION)) if unknown else None
     label = "  unknown-execution messages dead-lettered"
     figures.add(label, f"{len(hits)}/{len(unknown)}", len(hits) == len(unknown), gap)
-    if not strict:
+    if not strict and STOPS_A_SERVICE:
         skipped = sorted(STOPS_A_SERVICE)
         reasons = sorted(set(STOPS_A_SERVICE.values()))
         label = "not injected: would stop a service"

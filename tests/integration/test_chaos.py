@@ -1,9 +1,9 @@
-"""The chaos suite, short: bench/chaos.py's scenario at 80 executions, plus its known gaps.
+"""The chaos suite, short: bench/chaos.py's scenario at 80 executions, plus its findings.
 
 ``test_chaos_run_keeps_every_invariant`` runs the whole scenario (5 service processes killed
 with -9 every ~3 s, every injection kind on every consumed topic) and asserts every
-invariant except the product gaps listed in ``tests/chaos/gaps.py``. Each of those has a
-``test_gap_*`` here, a strict xfail: it starts passing when the gap is fixed.
+invariant. Each fault the suite found (a record that stopped a service, one dropped without
+a dead letter) also has a test of its own below, on one small cluster.
 """
 
 from __future__ import annotations
@@ -17,8 +17,14 @@ from pathlib import Path
 import pytest
 from chaos import checker
 from chaos.cluster import Exit, Supervisor
-from chaos.gaps import NOT_DEAD_LETTERED, STOPS_A_SERVICE, TOO_LARGE_LETTER
-from chaos.injector import OVERSIZED, UNKNOWN_EXECUTION, Injection, inject
+from chaos.injector import (
+    NOT_JSON,
+    OVERSIZED,
+    UNKNOWN_EXECUTION,
+    WRONG_TYPE,
+    Injection,
+    inject,
+)
 from chaos.scenario import CHAOS_FLOWS, NAMESPACE, ChaosConfig, run_chaos
 from conftest import TEST_PARTITIONS, unavailable
 from runtime_helpers import submit
@@ -63,7 +69,23 @@ def test_chaos_run_keeps_every_invariant(tmp_path: Path) -> None:
     assert int(kills.value) >= 5, "the run was too short to kill anything much"
 
 
-# ---- the known gaps, isolated -----------------------------------------------------------
+# ---- the gaps the suite found, each isolated as a regression test ------------------------
+
+OVERSIZED_TOPICS = (
+    TOPICS.execution_commands.logical,
+    TOPICS.worker_results.logical,
+    TOPICS.worker_tasks.logical,
+    TOPICS.executions.logical,
+)
+FORMER_GAPS = {
+    *((topic, OVERSIZED) for topic in OVERSIZED_TOPICS),
+    *((TOPICS.instances.logical, kind) for kind in (NOT_JSON, WRONG_TYPE, OVERSIZED)),
+    *((TOPICS.kills.logical, kind) for kind in (NOT_JSON, WRONG_TYPE, OVERSIZED)),
+    *((TOPICS.worker_heartbeats.logical, kind) for kind in (NOT_JSON, WRONG_TYPE, OVERSIZED)),
+    (TOPICS.execution_commands.logical, UNKNOWN_EXECUTION),
+    (TOPICS.worker_results.logical, UNKNOWN_EXECUTION),
+}
+"""(topic, kind) pairs that stopped a service or were dropped without a dead letter."""
 
 
 @dataclass
@@ -85,7 +107,7 @@ def gap_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GapRun]:
         supervisor = Supervisor(settings, work, instances)
         try:
             supervisor.start_all()
-            pairs = set(NOT_DEAD_LETTERED) | set(STOPS_A_SERVICE)
+            pairs = FORMER_GAPS
             # `instances` last: once it holds an unreadable record, no restart gets far
             # enough to show the other gaps.
             order = [spec for spec in TOPICS if spec is not TOPICS.instances]
@@ -111,7 +133,7 @@ def _settle(
     settings: KestrelSettings, supervisor: Supervisor, injections: list[Injection]
 ) -> set[Injection]:
     """Wait (bounded) for the dead letters that would come if no gap were left."""
-    expected = {i for i in injections if (i.topic, i.kind) not in NOT_DEAD_LETTERED}
+    expected = set(injections)
     deadline = time.monotonic() + 20
     while True:
         supervisor.check_exits()
@@ -129,35 +151,30 @@ def _missing(run: GapRun, topics: set[str], kinds: set[str]) -> list[Injection]:
     ]
 
 
-@pytest.mark.xfail(strict=True, reason=TOO_LARGE_LETTER)
-def test_gap_record_as_large_as_the_broker_takes_is_dead_lettered_without_a_crash(
+def test_a_record_as_large_as_the_broker_takes_is_dead_lettered_without_a_crash(
     gap_run: GapRun,
 ) -> None:
     crashes = [e for e in gap_run.exits if "too large" in e.last_line]
-    topics = {t for t, kind in STOPS_A_SERVICE if kind == OVERSIZED and t != "instances"}
     assert not crashes, crashes
-    assert not _missing(gap_run, topics, {OVERSIZED})
+    assert not _missing(gap_run, set(OVERSIZED_TOPICS), {OVERSIZED})
 
 
-@pytest.mark.xfail(strict=True, reason=STOPS_A_SERVICE[("instances", "not-json")])
-def test_gap_unreadable_instances_record_does_not_stop_a_restart(gap_run: GapRun) -> None:
+def test_an_unreadable_instances_record_does_not_stop_a_restart(gap_run: GapRun) -> None:
     refused = [e for e in gap_run.exits if TOPICS.instances.logical in e.last_line]
     assert not refused, refused
-    assert not _missing(gap_run, {TOPICS.instances.logical}, {"not-json", "wrong-type"})
+    assert not _missing(gap_run, {TOPICS.instances.logical}, {NOT_JSON, WRONG_TYPE})
 
 
-@pytest.mark.xfail(strict=True, reason=NOT_DEAD_LETTERED[("kills", "not-json")])
-def test_gap_unreadable_kill_notice_is_dead_lettered(gap_run: GapRun) -> None:
-    assert not _missing(gap_run, {TOPICS.kills.logical}, {"not-json", "wrong-type", OVERSIZED})
+def test_an_unreadable_kill_notice_is_dead_lettered(gap_run: GapRun) -> None:
+    assert not _missing(gap_run, {TOPICS.kills.logical}, {NOT_JSON, WRONG_TYPE, OVERSIZED})
 
 
-@pytest.mark.xfail(strict=True, reason=NOT_DEAD_LETTERED[("worker-heartbeats", "not-json")])
-def test_gap_unreadable_heartbeat_is_dead_lettered(gap_run: GapRun) -> None:
+def test_an_unreadable_heartbeat_is_dead_lettered(gap_run: GapRun) -> None:
     topic = TOPICS.worker_heartbeats.logical
-    assert not _missing(gap_run, {topic}, {"not-json", "wrong-type", OVERSIZED})
+    assert not _missing(gap_run, {topic}, {NOT_JSON, WRONG_TYPE, OVERSIZED})
 
 
-@pytest.mark.xfail(strict=True, reason=NOT_DEAD_LETTERED[("kills", UNKNOWN_EXECUTION)])
-def test_gap_message_for_an_unknown_execution_is_dead_lettered(gap_run: GapRun) -> None:
+def test_a_message_for_an_unknown_execution_is_dead_lettered(gap_run: GapRun) -> None:
     topics = {TOPICS.execution_commands.logical, TOPICS.worker_results.logical}
     assert not _missing(gap_run, topics, {UNKNOWN_EXECUTION})
+    assert gap_run.injections, "nothing was injected"

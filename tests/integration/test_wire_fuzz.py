@@ -145,12 +145,6 @@ def test_burst_of_generated_messages_is_dead_lettered_and_the_server_goes_on(
     _run_burst(deployed, watcher, tmp_path, burst)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a record whose key and value are both undecodable: the dead-letter branch reads "
-    "record.key_str, which raises DeserializationError out of it and stops the service "
-    "(executor/processor.py _handle, worker/service.py _start)",
-)
 def test_undecodable_key_and_value_is_dead_lettered(
     deployed: KestrelSettings, watcher: SnapshotWatcher, tmp_path: Path
 ) -> None:

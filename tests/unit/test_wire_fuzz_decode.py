@@ -53,12 +53,6 @@ def test_every_sample_still_decodes(spec: TopicSpec[Any]) -> None:
     assert _record(spec, b"k", json.dumps(SAMPLES[spec.logical]).encode()).decoded(spec)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="dead_letter() quotes the whole value: for a record as large as the broker takes "
-    "the letter is larger still, the broker refuses it, and the executor's and the worker's "
-    "transaction of it fails (the indexer leaves the value out)",
-)
 def test_dead_letter_of_the_largest_record_fits_in_a_message() -> None:
     # As large as the broker takes by default (max.message.bytes 1048588, less the batch
     # overhead), as the chaos injector writes it; decoded the way the executor does.
