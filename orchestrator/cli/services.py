@@ -261,7 +261,10 @@ class _Demo:
         from orchestrator.cli.control import run_execution
         from orchestrator.cli.deploy import deploy_files
 
-        for each in deploy_files(self._settings, self._paths):
+        deployed = deploy_files(
+            self._settings, self._paths, warn=lambda text: click.echo(text, err=True)
+        )
+        for each in deployed:
             click.echo(f"deployed {each.namespace}.{each.flow_id} revision {each.revision}")
         if self._flow:
             namespace, _, flow_id = self._flow.rpartition(".")
