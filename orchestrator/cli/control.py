@@ -12,7 +12,7 @@ from orchestrator.cli.context import settings_from
 from orchestrator.cli.errors import EXIT_FAILED, EXIT_INVALID
 from orchestrator.cli.follow import ExecutionFollower, FollowTimeoutError
 from orchestrator.cli.output import LogPrinter, print_execution, print_execution_json
-from orchestrator.cli.testrun import parse_input_options
+from orchestrator.cli.testrun import parse_input_options, undeclared_input
 from orchestrator.kafka import TOPICS, KafkaProducer, read_topic_to_end
 from orchestrator.models.execution import new_id
 from orchestrator.models.flow import Flow
@@ -64,6 +64,10 @@ def run_execution(
     flow = deployed_flow(settings, namespace, flow_id)
     if flow is None:
         click.echo(f"error: no flow {namespace}.{flow_id} is deployed", err=True)
+        return EXIT_INVALID
+    unknown = undeclared_input(flow, inputs)
+    if unknown is not None:
+        click.echo(f"error: {unknown}", err=True)
         return EXIT_INVALID
     try:
         typed_inputs(flow, inputs)

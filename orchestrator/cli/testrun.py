@@ -44,6 +44,21 @@ def parse_input_options(pairs: tuple[str, ...]) -> dict[str, Any] | None:
     return inputs
 
 
+def undeclared_input(flow: Flow, inputs: dict[str, Any] | None) -> str | None:
+    """Return the message for the first input ``flow`` does not declare, or None.
+
+    The engine drops undeclared inputs silently (Kestra does too); on the command line a
+    key nobody reads is a typo, so the CLI refuses it and names the declared inputs.
+    """
+    declared = [each.id for each in flow.inputs]
+    for key in inputs or {}:
+        if key not in declared:
+            if not declared:
+                return f"unknown input '{key}'; the flow declares no inputs"
+            return f"unknown input '{key}'; the flow declares: {', '.join(declared)}"
+    return None
+
+
 def load_flows(
     file: Path, flows_dir: Path | None, warn: Callable[[str], None] = lambda text: None
 ) -> tuple[Flow, list[Flow]]:
@@ -95,7 +110,7 @@ def test_command(
 
     Logs stream as they happen (to stderr with --json, whose stdout is only the JSON).
     Exits 0 when the execution ends SUCCESS or WARNING, 1 otherwise (or when it stays
-    PAUSED), and 2 for invalid flows or inputs.
+    PAUSED), and 2 for invalid flows or inputs (an input the flow does not declare too).
     A template that does not parse is a warning: the run goes on and that task fails.
     """
     inputs = parse_input_options(input_pairs)
@@ -103,6 +118,10 @@ def test_command(
         flow, others = load_flows(file, flows_dir, warn=lambda text: click.echo(text, err=True))
     except FlowValidationError as exc:
         click.echo(str(exc), err=True)
+        sys.exit(EXIT_INVALID)
+    unknown = undeclared_input(flow, inputs)
+    if unknown is not None:
+        click.echo(f"error: {unknown}", err=True)
         sys.exit(EXIT_INVALID)
     if inputs is not None:
         from executor.engine.inputs import typed_inputs
