@@ -20,6 +20,7 @@ from pydantic_core import ErrorDetails
 from orchestrator.flows.locations import LocatedDocument, load_located
 from orchestrator.flows.locations import Path as DataPath
 from orchestrator.flows.problems import FlowCheck, FlowProblem, FlowValidationError
+from orchestrator.flows.yaml_errors import yaml_problem
 from orchestrator.models.flow import Flow
 from orchestrator.tasks.base import TASK_TYPES
 from orchestrator.tasks.registry import UnknownTypeError
@@ -99,12 +100,8 @@ def _check(source: str, file: str) -> tuple[LocatedDocument | None, list[FlowPro
     """Return the document (None if it is no YAML mapping), the errors, and the flow."""
     try:
         document = load_located(source)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        return None, [FlowProblem(file, line, column, f"invalid YAML: {exc.problem}")], None
     except yaml.YAMLError as exc:
-        return None, [FlowProblem(file, 1, 1, f"invalid YAML: {exc}")], None
+        return None, [yaml_problem(exc, source, file)], None
     if not isinstance(document.data, dict):
         problem = FlowProblem(file, 1, 1, "a flow must be a YAML mapping with id, namespace")
         return None, [problem], None
