@@ -73,7 +73,12 @@ def check_source(source: str, file: str = "<flow>", *, check_templates: bool = T
     file unusable; warnings are printed, and the task with the broken template fails when
     it runs (``flow validate --strict`` treats warnings as errors).
     """
-    document, errors, flow = _check(source, file)
+    try:
+        document, errors, flow = _check(source, file)
+    except RecursionError:
+        # PyYAML composes, and pydantic validates, recursively: a hostile nesting depth
+        # would otherwise escape as an internal error.
+        return FlowCheck(None, [FlowProblem(file, 1, 1, "invalid YAML: nested too deeply")])
     warnings = []
     if check_templates and document is not None:
         warnings = _template_problems(document, file)

@@ -28,7 +28,9 @@ class FlowProblem:
     def __str__(self) -> str:
         """Return ``file:line:col: message`` (``...: warning: message``), as compilers do."""
         kind = "warning: " if self.warning else ""
-        return f"{self.file}:{self.line}:{self.column}: {kind}{self.message}"
+        # One line per problem, whatever a message quotes: editors and CI read line by line.
+        message = " ".join(self.message.split("\n"))
+        return f"{self.file}:{self.line}:{self.column}: {kind}{message}"
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,14 @@ _OPENED = {
 
 def yaml_problem(error: yaml.YAMLError, source: str, file: str) -> FlowProblem:
     """Return the problem a YAML syntax error makes, at a position inside ``source``."""
+    if isinstance(error, yaml.reader.ReaderError):
+        # A character YAML does not allow (a NUL, a control character): at its position.
+        before = source[: error.position]
+        line, column = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+        character = repr(chr(error.character)) if isinstance(error.character, int) else "?"
+        return FlowProblem(
+            file, line, column, f"invalid YAML: character {character} is not allowed"
+        )
     if not isinstance(error, yaml.MarkedYAMLError):
         return FlowProblem(file, 1, 1, f"invalid YAML: {error}")
     problem = error.problem or "syntax error"

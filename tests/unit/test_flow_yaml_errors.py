@@ -30,3 +30,16 @@ def test_no_position_is_past_the_end_of_the_file() -> None:
         lines = max(1, len(source.splitlines()))
         for problem in validate_source(source, "f.yaml"):
             assert 1 <= problem.line <= lines, (source, problem)
+
+
+def test_a_forbidden_character_is_one_line_at_its_position() -> None:
+    (problem,) = validate_source("id: q\nnamespace: \x00n\n", "f.yaml")
+    assert (problem.line, problem.column) == (2, 12)
+    assert "\n" not in str(problem) and "character '\\x00' is not allowed" in problem.message
+
+
+def test_hostile_nesting_is_a_problem_not_an_internal_error() -> None:
+    depth = 3000
+    source = f"id: d\nnamespace: n\ntasks: {'[' * depth}{']' * depth}\n"
+    (problem,) = validate_source(source, "f.yaml")
+    assert str(problem) == "f.yaml:1:1: invalid YAML: nested too deeply"
