@@ -1,4 +1,4 @@
-"""The indexer: mirrors Kafka topics into Elasticsearch (ARCHITECTURE.md section 5)."""
+"""The indexer: mirrors Kafka topics into Elasticsearch (docs/architecture.md section 6)."""
 
 from indexer.errors import (
     ElasticsearchRefusedError,

@@ -1,4 +1,4 @@
-"""The indexer service: mirrors Kafka topics into Elasticsearch (ARCHITECTURE.md section 5).
+"""The indexer service: mirrors Kafka topics into Elasticsearch (docs/architecture.md section 6).
 
 One explicit loop, in ``Indexer.run``: poll records, transform them into bulk actions, and when
 the buffer holds ``indexer.batch_size`` documents or its oldest record waited

@@ -18,6 +18,7 @@ from typing import Any
 
 from orchestrator.errors import OrchestratorError
 from orchestrator.models.execution import TaskRun
+from orchestrator.models.log_level import LogLevel
 from orchestrator.models.messages import LogEntry
 from orchestrator.storage import (
     LocalStorage,
@@ -28,11 +29,11 @@ from orchestrator.storage import (
     is_storage_uri,
     task_run_prefix,
 )
-from orchestrator.tasks.base import LogLevel, RunnableTask, Task
+from orchestrator.tasks.base import RunnableTask, Task
 from orchestrator.templating import TemplateRenderer
+from orchestrator.templating.truth import is_truthy  # re-exported: the plugin API
 
 MASK = "********"
-_FALSE_TEXTS = frozenset({"", "false", "0", "-0", "null", "none"})
 
 LogSink = Callable[[LogEntry], None]
 
@@ -44,17 +45,6 @@ class TaskFailedError(OrchestratorError):
         super().__init__(message)
         self.retryable = retryable
         self.error_type = error_type or type(self).__name__
-
-
-def is_truthy(value: Any) -> bool:
-    """Kestra's truth of a rendered condition: false for ``false``, ``0``, empty or null."""
-    if isinstance(value, bool):
-        return value
-    if value is None:
-        return False
-    if isinstance(value, int | float):
-        return value != 0
-    return str(value).strip().lower() not in _FALSE_TEXTS
 
 
 class TaskLogger:

@@ -8,11 +8,12 @@ from typing import Any
 
 import click
 
+from orchestrator.cli.checks import Action, latest_execution, refusal
 from orchestrator.cli.context import settings_from
 from orchestrator.cli.errors import EXIT_FAILED, EXIT_INVALID
 from orchestrator.cli.follow import ExecutionFollower, FollowTimeoutError
 from orchestrator.cli.output import LogPrinter, print_execution, print_execution_json
-from orchestrator.cli.testrun import parse_input_options
+from orchestrator.cli.testrun import parse_input_options, undeclared_input
 from orchestrator.kafka import TOPICS, KafkaProducer, read_topic_to_end
 from orchestrator.models.execution import new_id
 from orchestrator.models.flow import Flow
@@ -64,6 +65,10 @@ def run_execution(
     flow = deployed_flow(settings, namespace, flow_id)
     if flow is None:
         click.echo(f"error: no flow {namespace}.{flow_id} is deployed", err=True)
+        return EXIT_INVALID
+    unknown = undeclared_input(flow, inputs)
+    if unknown is not None:
+        click.echo(f"error: {unknown}", err=True)
         return EXIT_INVALID
     try:
         typed_inputs(flow, inputs)
@@ -124,13 +129,29 @@ def run_command(
     sys.exit(code)
 
 
+def send_checked(settings: KestrelSettings, action: Action, command: ExecutionCommand) -> None:
+    """Send ``command`` if the execution's latest snapshot allows ``action``; else exit 1."""
+    execution = latest_execution(settings, command.execution_id)
+    reason = refusal(action, command.execution_id, execution)
+    if reason is not None:
+        click.echo(f"error: {reason}", err=True)
+        sys.exit(EXIT_FAILED)
+    assert execution is not None  # refusal() said why otherwise
+    send_command(settings, command)
+    click.echo(
+        f"{action.value} sent to {command.execution_id} (it was {execution.state.current.value})"
+    )
+
+
 @click.command("kill")
 @click.argument("execution_id")
 @_config_option
 def kill_command(execution_id: str, config: Path | None) -> None:
-    """Kill an execution: running task runs are stopped, nothing new starts."""
-    send_command(settings_from(config), KillExecution(execution_id=execution_id))
-    click.echo(f"kill requested for {execution_id}")
+    """Kill an execution: running task runs are stopped, nothing new starts.
+
+    Exits 1 when the execution does not exist or has already ended.
+    """
+    send_checked(settings_from(config), Action.KILL, KillExecution(execution_id=execution_id))
 
 
 @click.command("resume")
@@ -138,19 +159,25 @@ def kill_command(execution_id: str, config: Path | None) -> None:
 @click.option("--input", "-i", "input_pairs", multiple=True, help="An onResume input.")
 @_config_option
 def resume_command(execution_id: str, input_pairs: tuple[str, ...], config: Path | None) -> None:
-    """Resume a paused execution (with the Pause's onResume inputs)."""
+    """Resume a paused execution (with the Pause's onResume inputs).
+
+    Exits 1 when the execution does not exist or is not PAUSED (or QUEUED).
+    """
     inputs = parse_input_options(input_pairs) or {}
-    send_command(settings_from(config), ResumeExecution(execution_id=execution_id, inputs=inputs))
-    click.echo(f"resume requested for {execution_id}")
+    command = ResumeExecution(execution_id=execution_id, inputs=inputs)
+    send_checked(settings_from(config), Action.RESUME, command)
 
 
 @click.command("restart")
 @click.argument("execution_id")
 @_config_option
 def restart_command(execution_id: str, config: Path | None) -> None:
-    """Restart a failed execution from its failed task runs."""
-    send_command(settings_from(config), RestartExecution(execution_id=execution_id))
-    click.echo(f"restart requested for {execution_id}")
+    """Restart a failed execution from its failed task runs.
+
+    Exits 1 when the execution does not exist, has not ended, or has nothing to restart.
+    """
+    command = RestartExecution(execution_id=execution_id)
+    send_checked(settings_from(config), Action.RESTART, command)
 
 
 CONTROL_COMMANDS = [run_command, kill_command, resume_command, restart_command]

@@ -11,8 +11,15 @@ import click
 
 from orchestrator.cli.context import settings_from
 from orchestrator.cli.errors import EXIT_FAILED
-from orchestrator.flows import find_flow_files, parse_flow, validate_source
+from orchestrator.flows import (
+    FlowProblem,
+    FlowValidationError,
+    check_source,
+    find_flow_files,
+    read_flow_source,
+)
 from orchestrator.kafka import TOPICS, KafkaProducer, ensure_topics, read_topic_to_end
+from orchestrator.models.flow import Flow
 from orchestrator.models.messages import FlowRecord
 from orchestrator.settings import KestrelSettings
 
@@ -41,20 +48,12 @@ def deploy_files(
     Raises:
         FlowValidationError: a file is not a valid flow (nothing is published).
     """
-    files = find_flow_files(paths)
-    sources = {}
-    for file in files:
-        source = file.read_text(encoding="utf-8")
-        parse_flow(source, str(file))  # raises FlowValidationError on structural problems
-        for problem in validate_source(source, str(file)):
-            warn(f"warning: {problem}")
-        sources[file] = source
+    flows = check_files(paths, warn)
     ensure_topics(settings)
     current = read_topic_to_end(settings, TOPICS.flows)
     results = []
     with KafkaProducer(settings) as producer:
-        for file, source in sources.items():
-            flow = parse_flow(source, str(file))
+        for file, (source, flow) in flows.items():
             key = f"{flow.namespace}/{flow.id}"
             existing = current.get(key)
             if existing is not None and existing.source == source and not existing.deleted:
@@ -73,13 +72,46 @@ def deploy_files(
     return results
 
 
+def check_files(
+    paths: list[Path], warn: Callable[[str], None] = lambda message: None
+) -> dict[Path, tuple[str, Flow]]:
+    """Check every flow file as ``flow validate`` does; return each file's source and flow.
+
+    Every error of every file is collected before raising; warnings go to ``warn`` as
+    ``file:line:col: warning: message``.
+
+    Raises:
+        FlowValidationError: with the errors of every invalid file.
+    """
+    flows: dict[Path, tuple[str, Flow]] = {}
+    errors: list[FlowProblem] = []
+    for file in find_flow_files(paths):
+        try:
+            source = read_flow_source(file)
+        except FlowValidationError as exc:
+            errors += exc.problems
+            continue
+        check = check_source(source, str(file))
+        for problem in check.warnings:
+            warn(str(problem))
+        if check.flow is None:
+            errors += check.errors
+        else:
+            flows[file] = (source, check.flow)
+    if errors:
+        raise FlowValidationError(errors)
+    return flows
+
+
 @click.command("deploy")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def deploy_command(paths: tuple[Path, ...], config: Path | None) -> None:
-    """Validate flows and publish a new revision of each one that changed."""
-    from orchestrator.flows import FlowValidationError
+    """Validate flows and publish a new revision of each one that changed.
 
+    Exits 1 (publishing nothing) when a file has an error; a template that does not parse
+    is printed as a warning and does not block the deployment.
+    """
     try:
         results = deploy_files(
             settings_from(config), list(paths), warn=lambda text: click.echo(text, err=True)

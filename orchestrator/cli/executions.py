@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 
 from orchestrator.cli.options import age, config_option, parse_labels
@@ -118,7 +119,8 @@ def print_executions(found: Page[ExecutionSummary], console: Console | None = No
     with_labels = out.width >= 110
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     table.add_column("id", no_wrap=True, min_width=22)
-    table.add_column("flow", overflow="fold")
+    # Ids are copied and pasted: never fold them; a narrow terminal wraps the whole line.
+    table.add_column("flow", no_wrap=True)
     table.add_column("state", no_wrap=True)
     table.add_column("started", no_wrap=True, min_width=19)
     table.add_column("duration", no_wrap=True, justify="right")
@@ -136,7 +138,15 @@ def print_executions(found: Page[ExecutionSummary], console: Console | None = No
         if with_labels:
             row.append(" ".join(f"{key}={value}" for key, value in item.labels.items()))
         table.add_row(*row)
-    out.print(table)
+    # Wider than the terminal when it must be: rich would otherwise squeeze the flow column.
+    width = out.width
+    out.width = max(
+        width, Measurement.get(out, out.options.update(max_width=10_000), table).maximum
+    )
+    try:
+        out.print(table, crop=False)
+    finally:
+        out.width = width
     first = (found.page - 1) * found.size + 1
     shown = f"{first}-{first + len(found.items) - 1}" if found.items else "0"
     out.print(f"[dim]{shown} of {found.total} execution(s)[/dim]")

@@ -1,4 +1,10 @@
-"""``kestrel flow ...``: validate flows (and, with the next issues, test and deploy them)."""
+"""``kestrel flow ...``: validate, test and deploy flow files.
+
+The three commands give one verdict per file (`orchestrator.flows.check_source`): errors
+(YAML, unknown types or properties, wrong types...) make a file unusable; a template that
+does not parse is a warning, printed as ``file:line:col: warning: ...`` by all three, which
+blocks neither a deploy nor a run: the task using it fails when it runs, naming the property.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ from pathlib import Path
 import click
 
 from orchestrator.cli.errors import EXIT_FAILED
-from orchestrator.flows.loader import find_flow_files, validate_source
+from orchestrator.flows import FlowValidationError, check_source, find_flow_files, read_flow_source
 
 
 @click.group("flow")
@@ -18,11 +24,13 @@ def flow_group() -> None:
 
 @flow_group.command("validate")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-def validate_command(paths: tuple[Path, ...]) -> None:
+@click.option("--strict", is_flag=True, help="Treat warnings (broken templates) as errors.")
+def validate_command(paths: tuple[Path, ...], strict: bool) -> None:
     """Validate flow files (directories are searched for .yaml and .yml files).
 
-    Prints one line per valid file; each problem goes to stderr as ``file:line:col: message``.
-    Exits 1 when any file has a problem.
+    Prints one line per valid file; each problem goes to stderr as ``file:line:col: message``
+    (``file:line:col: warning: message`` for a template that does not parse). Exits 1 when
+    any file has an error, or a warning with --strict; warnings alone exit 0.
     """
     files = find_flow_files(paths)
     if not files:
@@ -31,18 +39,19 @@ def validate_command(paths: tuple[Path, ...]) -> None:
     failed = 0
     for file in files:
         try:
-            source = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            click.echo(f"{file}:1:1: cannot read: {exc}", err=True)
-            failed += 1
-            continue
-        problems = validate_source(source, str(file))
-        for problem in problems:
+            check = check_source(read_flow_source(file), str(file))
+        except FlowValidationError as exc:
+            check_problems, invalid = exc.problems, True
+        else:
+            check_problems = check.problems
+            invalid = bool(check.errors) or (strict and bool(check.warnings))
+        for problem in check_problems:
             click.echo(str(problem), err=True)
-        if problems:
+        if invalid:
             failed += 1
         else:
-            click.echo(f"{file}: valid")
+            warned = len(check_problems)
+            click.echo(f"{file}: valid" + (f" ({warned} warning(s))" if warned else ""))
     if failed:
         click.echo(f"{failed} of {len(files)} flow file(s) invalid", err=True)
         sys.exit(EXIT_FAILED)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shlex
 import signal
 import sys
 import threading
@@ -218,9 +219,8 @@ def local_command(
         click.echo(f"Kafka listens on {backends.kafka_bootstrap}")
         click.echo(f"Elasticsearch listens on {backends.elasticsearch_url}")
         click.echo("From another terminal:")
-        click.echo(f"  export KESTREL_KAFKA_BOOTSTRAP={backends.kafka_bootstrap}")
-        click.echo(f"  export KESTREL_ELASTICSEARCH_URL={backends.elasticsearch_url}")
-        click.echo(f"  export KESTREL_SECURITY__SECRET_KEY=$(cat {home / 'secret.key'})")
+        for line in export_lines(backends.kafka_bootstrap, backends.elasticsearch_url, home):
+            click.echo(f"  {line}")
         ensure_topics(settings)
         services = build_services(settings, executor=True, workers=1, threads=threads)
         if deploy_paths or run_flow:
@@ -228,6 +228,19 @@ def local_command(
         run_services(services)
     finally:
         backends.stop()
+
+
+def export_lines(kafka: str, elasticsearch: str, home: Path) -> list[str]:
+    """The shell lines pointing another terminal at this local server's backends.
+
+    The key file's path is absolute, so the lines work from any directory.
+    """
+    key_file = shlex.quote(str((home / "secret.key").resolve()))
+    return [
+        f"export KESTREL_KAFKA_BOOTSTRAP={kafka}",
+        f"export KESTREL_ELASTICSEARCH_URL={elasticsearch}",
+        f"export KESTREL_SECURITY__SECRET_KEY=$(cat {key_file})",
+    ]
 
 
 def _local_security(settings: KestrelSettings, home: Path) -> SecuritySettings:
@@ -261,7 +274,10 @@ class _Demo:
         from orchestrator.cli.control import run_execution
         from orchestrator.cli.deploy import deploy_files
 
-        for each in deploy_files(self._settings, self._paths):
+        deployed = deploy_files(
+            self._settings, self._paths, warn=lambda text: click.echo(text, err=True)
+        )
+        for each in deployed:
             click.echo(f"deployed {each.namespace}.{each.flow_id} revision {each.revision}")
         if self._flow:
             namespace, _, flow_id = self._flow.rpartition(".")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,13 @@ import click
 
 from orchestrator.cli.errors import EXIT_FAILED, EXIT_INVALID
 from orchestrator.cli.output import LogPrinter, print_execution, print_execution_json
-from orchestrator.flows import FlowValidationError, find_flow_files, load_flow_file
+from orchestrator.flows import (
+    FlowValidationError,
+    check_source,
+    find_flow_files,
+    load_flow_file,
+    read_flow_source,
+)
 from orchestrator.local import FileFlows, InProcessRunner, RunTimeoutError
 from orchestrator.models.execution import new_id
 from orchestrator.models.flow import Flow
@@ -37,13 +44,38 @@ def parse_input_options(pairs: tuple[str, ...]) -> dict[str, Any] | None:
     return inputs
 
 
-def load_flows(file: Path, flows_dir: Path | None) -> tuple[Flow, list[Flow]]:
+def undeclared_input(flow: Flow, inputs: dict[str, Any] | None) -> str | None:
+    """Return the message for the first input ``flow`` does not declare, or None.
+
+    The engine drops undeclared inputs silently (Kestra does too); on the command line a
+    key nobody reads is a typo, so the CLI refuses it and names the declared inputs.
+    """
+    declared = [each.id for each in flow.inputs]
+    for key in inputs or {}:
+        if key not in declared:
+            if not declared:
+                return f"unknown input '{key}'; the flow declares no inputs"
+            return f"unknown input '{key}'; the flow declares: {', '.join(declared)}"
+    return None
+
+
+def load_flows(
+    file: Path, flows_dir: Path | None, warn: Callable[[str], None] = lambda text: None
+) -> tuple[Flow, list[Flow]]:
     """Load the flow to run and the flows it may call as subflows.
+
+    Warnings about ``file`` (templates that do not parse) go to ``warn``: they do not stop
+    the run, the task using such a template fails.
 
     Raises:
         FlowValidationError: a flow file is invalid.
     """
-    main = load_flow_file(file)
+    check = check_source(read_flow_source(file), str(file))
+    for problem in check.warnings:
+        warn(str(problem))
+    if check.flow is None:
+        raise FlowValidationError(check.errors)
+    main = check.flow
     others = []
     if flows_dir is not None:
         for path in find_flow_files([flows_dir]):
@@ -78,13 +110,18 @@ def test_command(
 
     Logs stream as they happen (to stderr with --json, whose stdout is only the JSON).
     Exits 0 when the execution ends SUCCESS or WARNING, 1 otherwise (or when it stays
-    PAUSED), and 2 for invalid flows or inputs.
+    PAUSED), and 2 for invalid flows or inputs (an input the flow does not declare too).
+    A template that does not parse is a warning: the run goes on and that task fails.
     """
     inputs = parse_input_options(input_pairs)
     try:
-        flow, others = load_flows(file, flows_dir)
+        flow, others = load_flows(file, flows_dir, warn=lambda text: click.echo(text, err=True))
     except FlowValidationError as exc:
         click.echo(str(exc), err=True)
+        sys.exit(EXIT_INVALID)
+    unknown = undeclared_input(flow, inputs)
+    if unknown is not None:
+        click.echo(f"error: {unknown}", err=True)
         sys.exit(EXIT_INVALID)
     if inputs is not None:
         from executor.engine.inputs import typed_inputs

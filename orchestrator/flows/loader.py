@@ -2,7 +2,8 @@
 
 Validation happens in layers, each adding problems with a position: YAML syntax and duplicate
 keys, the pydantic models (types, required and unknown properties, task types with a
-suggestion, cron expressions, Dag cycles), duplicate task ids, then every template's syntax.
+suggestion, cron expressions, Dag cycles), duplicate task ids; then, as warnings that do not
+block a deploy or a run, every template's syntax.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from pydantic_core import ErrorDetails
 
 from orchestrator.flows.locations import LocatedDocument, load_located
 from orchestrator.flows.locations import Path as DataPath
-from orchestrator.flows.problems import FlowProblem, FlowValidationError
+from orchestrator.flows.problems import FlowCheck, FlowProblem, FlowValidationError
+from orchestrator.flows.yaml_errors import yaml_problem
 from orchestrator.models.flow import Flow
 from orchestrator.tasks.base import TASK_TYPES
 from orchestrator.tasks.registry import UnknownTypeError
@@ -28,38 +30,64 @@ FLOW_SUFFIXES = (".yaml", ".yml")
 _TASK_LIST_KEYS = frozenset({"tasks", "errors", "finally", "then", "else", "defaults"})
 
 
-def parse_flow(source: str, file: str = "<flow>", *, check_templates: bool = False) -> Flow:
+def parse_flow(source: str, file: str = "<flow>") -> Flow:
     """Parse and validate a flow from YAML text.
 
-    Template syntax is checked only when ``check_templates`` is set (``flow validate`` does):
-    to run a flow, as in Kestra, a broken template fails its task at run time with an error
-    naming the task and property, rather than making the whole flow unloadable.
+    Template syntax errors are not errors here (see `check_source`): as in Kestra, a broken
+    template fails its task at run time with an error naming the task and property.
 
     Raises:
-        FlowValidationError: with every problem found, each with its line and column.
+        FlowValidationError: with every error found, each with its line and column.
     """
-    flow, problems = _check(source, file, check_templates=check_templates)
-    if problems or flow is None:
-        raise FlowValidationError(problems or [FlowProblem(file, 1, 1, "not a flow")])
-    return flow
+    check = check_source(source, file, check_templates=False)
+    if check.flow is None:
+        raise FlowValidationError(check.errors or [FlowProblem(file, 1, 1, "not a flow")])
+    return check.flow
 
 
-def load_flow_file(path: Path, *, check_templates: bool = False) -> Flow:
-    """Read and validate the flow in ``path`` (see `parse_flow` for ``check_templates``).
+def load_flow_file(path: Path) -> Flow:
+    """Read and validate the flow in ``path`` (see `parse_flow`).
 
     Raises:
         FlowValidationError: the file cannot be read or is not a valid flow.
     """
+    return parse_flow(read_flow_source(path), str(path))
+
+
+def read_flow_source(path: Path) -> str:
+    """Return the text of a flow file.
+
+    Raises:
+        FlowValidationError: the file cannot be read or is not UTF-8, at ``file:1:1``.
+    """
     try:
-        source = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise FlowValidationError([FlowProblem(str(path), 1, 1, f"cannot read: {exc}")]) from exc
-    return parse_flow(source, str(path), check_templates=check_templates)
+
+
+def check_source(source: str, file: str = "<flow>", *, check_templates: bool = True) -> FlowCheck:
+    """Check the flow in ``source``: structural errors, and template syntax as warnings.
+
+    The one verdict of ``flow validate``, ``flow deploy`` and ``flow test``: errors make a
+    file unusable; warnings are printed, and the task with the broken template fails when
+    it runs (``flow validate --strict`` treats warnings as errors).
+    """
+    try:
+        document, errors, flow = _check(source, file)
+    except RecursionError:
+        # PyYAML composes, and pydantic validates, recursively: a hostile nesting depth
+        # would otherwise escape as an internal error.
+        return FlowCheck(None, [FlowProblem(file, 1, 1, "invalid YAML: nested too deeply")])
+    warnings = []
+    if check_templates and document is not None:
+        warnings = _template_problems(document, file)
+    return FlowCheck(flow, errors, warnings)
 
 
 def validate_source(source: str, file: str = "<flow>") -> list[FlowProblem]:
-    """Return every problem of the flow in ``source``, templates included (empty if valid)."""
-    return _check(source, file, check_templates=True)[1]
+    """Return every problem of the flow in ``source``, warnings included (empty if clean)."""
+    return check_source(source, file).problems
 
 
 def find_flow_files(paths: Iterable[Path]) -> list[Path]:
@@ -73,27 +101,21 @@ def find_flow_files(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
-def _check(
-    source: str, file: str, *, check_templates: bool
-) -> tuple[Flow | None, list[FlowProblem]]:
+def _check(source: str, file: str) -> tuple[LocatedDocument | None, list[FlowProblem], Flow | None]:
+    """Return the document (None if it is no YAML mapping), the errors, and the flow."""
     try:
         document = load_located(source)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        return None, [FlowProblem(file, line, column, f"invalid YAML: {exc.problem}")]
     except yaml.YAMLError as exc:
-        return None, [FlowProblem(file, 1, 1, f"invalid YAML: {exc}")]
+        return None, [yaml_problem(exc, source, file)], None
     if not isinstance(document.data, dict):
-        return None, [FlowProblem(file, 1, 1, "a flow must be a YAML mapping with id, namespace")]
+        problem = FlowProblem(file, 1, 1, "a flow must be a YAML mapping with id, namespace")
+        return None, [problem], None
 
     problems = [
         FlowProblem(file, pos.line, pos.column, f"duplicate key '{path[-1]}'")
         for path, pos in document.duplicate_keys
     ]
     problems += _duplicate_task_ids(document, file)
-    if check_templates:
-        problems += _template_problems(document, file)
     flow: Flow | None = None
     try:
         flow = Flow.model_validate(document.data)
@@ -103,7 +125,7 @@ def _check(
             for error in exc.errors(include_url=False)
             if not str(error.get("msg", "")).startswith("Value error, duplicate task id")
         ]
-    return (flow if not problems else None), sorted(set(problems))
+    return document, sorted(set(problems)), (flow if not problems else None)
 
 
 def _problem(document: LocatedDocument, file: str, error: ErrorDetails) -> FlowProblem:
@@ -274,5 +296,7 @@ def _template_problems(document: LocatedDocument, file: str) -> list[FlowProblem
                 where, relative = _describe(data, path)
                 prefix = f"{where}: " if where else ""
                 message = f"{prefix}property '{_dotted(relative)}': invalid template: {exc}"
-                problems.append(FlowProblem(file, position.line, position.column, message))
+                problems.append(
+                    FlowProblem(file, position.line, position.column, message, warning=True)
+                )
     return problems

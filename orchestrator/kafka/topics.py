@@ -1,4 +1,4 @@
-"""The one registry of Kestrel's topics (ARCHITECTURE.md section 2).
+"""The one registry of Kestrel's topics (docs/architecture.md section 2).
 
 A ``TopicSpec`` says everything about a topic except its prefix: logical name, key, value
 model (with the module-level ``TypeAdapter`` that parses it), cleanup policy, partitions and

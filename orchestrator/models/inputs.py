@@ -83,14 +83,34 @@ class _Input(KestrelModel):
             return self._parse(raw)
         except InputValueError:
             raise
-        except (ValueError, TypeError) as exc:
-            raise InputValueError(self.id, f"{raw!r} is not a valid {self.type}: {exc}") from exc
+        except (ValueError, TypeError, yaml.YAMLError) as exc:
+            # Python's wording ("invalid literal for int() with base 10") is not the user's.
+            raise InputValueError(self.id, f"{raw!r} is not {_expected(self.type, exc)}") from exc
 
     def _parse(self, raw: Any) -> Any:
         raise NotImplementedError
 
     def _fail(self, message: str) -> InputValueError:
         return InputValueError(self.id, message)
+
+
+_EXPECTED = {
+    "INT": "an INT (a whole number such as 42)",
+    "FLOAT": "a FLOAT (a number such as 1.5)",
+    "DATETIME": "a DATETIME (ISO 8601, such as 2024-01-31T12:00:00Z)",
+    "DATE": "a DATE (ISO 8601, such as 2024-01-31)",
+    "TIME": "a TIME (ISO 8601, such as 12:30:00)",
+    "DURATION": "a DURATION (ISO 8601, such as PT30S or P1D)",
+    "ARRAY": 'an ARRAY (a JSON list such as ["a", "b"])',
+    "YAML": "YAML",
+}
+
+
+def _expected(kind: str, error: Exception) -> str:
+    """Name what an input of type ``kind`` expects, for a value that failed to convert."""
+    if isinstance(error, json.JSONDecodeError) and kind == "JSON":
+        return f"JSON (at line {error.lineno}, column {error.colno})"
+    return _EXPECTED.get(kind, f"a valid {kind}")
 
 
 class StringInput(_Input):

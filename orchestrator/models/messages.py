@@ -15,8 +15,8 @@ from pydantic import Field
 from orchestrator.models.base import KestrelModel
 from orchestrator.models.execution import Execution, ExecutionTrigger, ParentLink, TaskRun
 from orchestrator.models.labels import Labels
+from orchestrator.models.log_level import LogLevel
 from orchestrator.models.state import StateType, utcnow
-from orchestrator.tasks.base import LogLevel
 
 
 class Message(KestrelModel):

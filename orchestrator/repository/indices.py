@@ -1,4 +1,4 @@
-"""Names of Kestrel's Elasticsearch indices (ARCHITECTURE.md section 5).
+"""Names of Kestrel's Elasticsearch indices (docs/architecture.md section 6).
 
 Two families, under a configurable prefix (``kestrel-`` by default):
 

@@ -23,8 +23,9 @@ from orchestrator.repository.admin import api_reason, translated
 from orchestrator.repository.indices import IndexKind, IndexNames
 from orchestrator.repository.query import Query, bool_query, namespace_filter, time_range
 
-FAILED_STATES = tuple(state for state in StateType if state.is_failed)
-"""States counted as failures (FAILED, KILLED)."""
+# KILLED is not a failure of the flow: someone (or a parent) stopped it on purpose.
+FAILED_STATES = (StateType.FAILED,)
+"""States counted as failures of a flow (FAILED only)."""
 
 FALLBACK_LIMIT = 100_000
 """Most executions read to compute percentiles without a ``percentiles`` aggregation."""
@@ -258,7 +259,7 @@ class StatsRepository:
         size: int = 10,
         namespace: str | None = None,
     ) -> list[FailingFlow]:
-        """The flows with the most failed or killed executions, with their totals.
+        """The flows with the most FAILED executions (KILLED ones are not failures), with totals.
 
         Two exact ``terms`` requests (failures, then totals of those flows) rather than one
         ``terms`` ordered by a sub-aggregation, whose counts Elasticsearch only estimates.

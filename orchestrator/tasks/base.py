@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 from pydantic import Field, SerializeAsAny, ValidatorFunctionWrapHandler, WrapValidator
 
 from orchestrator.models.base import KestrelModel
 from orchestrator.models.duration import Duration
+from orchestrator.models.log_level import LogLevel as LogLevel  # re-exported: it lived here
 from orchestrator.models.retry import Retry
 from orchestrator.tasks.catalog import BUILTIN_TASKS
 from orchestrator.tasks.registry import TASK_ENTRY_POINT_GROUP, TypeRegistry, UnknownTypeError
@@ -18,21 +18,6 @@ if TYPE_CHECKING:
     from orchestrator.plugin import RunContext
 
 TASK_ID_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9_-]*$"
-
-
-class LogLevel(StrEnum):
-    """Log levels, as Kestra names them."""
-
-    TRACE = "TRACE"
-    DEBUG = "DEBUG"
-    INFO = "INFO"
-    WARN = "WARN"
-    ERROR = "ERROR"
-
-    @property
-    def rank(self) -> int:
-        """Numeric order, TRACE lowest."""
-        return list(LogLevel).index(self)
 
 
 class Task(KestrelModel):

@@ -29,7 +29,7 @@ EXPECTED = {
     "bad-template.yaml": (6, 14, "task 'greet': property 'message': invalid template"),
     "unknown-input-type.yaml": (5, 11, "input 'name': unknown type 'STRIN'"),
     "bad-cron.yaml": (10, 11, "trigger 'nightly': property 'cron'"),
-    "invalid-yaml.yaml": (7, 1, "invalid YAML"),
+    "invalid-yaml.yaml": (6, 14, "invalid YAML: the [ list opened here is never closed"),
     "unknown-property.yaml": (6, 5, "unknown property 'mesage'; did you mean 'message'?"),
     "dag-cycle.yaml": (4, 5, "dependency cycle"),
     "missing-namespace.yaml": (1, 1, "missing required property 'namespace'"),

@@ -53,18 +53,18 @@ def test_values_are_coerced_to_their_type(
         ({"type": "STRING", "validator": "^[a-z]+$"}, "ABC", "does not match"),
         ({"type": "INT", "min": 1}, "0", "lower than the minimum 1"),
         ({"type": "INT", "max": 3}, 4, "greater than the maximum 3"),
-        ({"type": "INT"}, "1.5", "not a valid INT"),
+        ({"type": "INT"}, "1.5", "not an INT"),
         ({"type": "INT"}, True, "not a whole number"),
-        ({"type": "FLOAT"}, "abc", "not a valid FLOAT"),
+        ({"type": "FLOAT"}, "abc", "not a FLOAT"),
         ({"type": "BOOLEAN"}, "yes", "not true or false"),
         ({"type": "DATETIME", "after": "2024-01-01T00:00:00Z"}, "2023-01-01T00:00:00Z", "after"),
-        ({"type": "DATE"}, "2024-02-30", "not a valid DATE"),
+        ({"type": "DATE"}, "2024-02-30", "not a DATE"),
         ({"type": "DURATION", "min": "PT1M"}, "PT10S", "shorter than"),
-        ({"type": "JSON"}, "{not json", "not a valid JSON"),
+        ({"type": "JSON"}, "{not json", "not JSON"),
         ({"type": "URI"}, "not a uri", "not an absolute URI"),
         ({"type": "FILE"}, "data.csv", "not a file URI"),
         ({"type": "EMAIL"}, "nobody", "not an e-mail"),
-        ({"type": "ARRAY", "itemType": "INT"}, '["x"]', "not a valid INT"),
+        ({"type": "ARRAY", "itemType": "INT"}, '["x"]', "not an INT"),
         ({"type": "ARRAY"}, "{}", "not a list"),
         ({"type": "ENUM", "values": ["a", "b"]}, "c", "not one of a, b"),
         ({"type": "MULTISELECT", "options": ["a"]}, ["b"], "not among a"),
@@ -90,3 +90,31 @@ def test_required_by_default_and_defaults_kept() -> None:
 def test_unknown_input_type_is_refused() -> None:
     with pytest.raises(ValidationError, match="STRIN"):
         INPUT.validate_python({"id": "x", "type": "STRIN"})
+
+
+@pytest.mark.parametrize(
+    ("kind", "raw", "expected"),
+    [
+        ("INT", "abc", "input 'x': 'abc' is not an INT (a whole number such as 42)"),
+        ("FLOAT", "abc", "input 'x': 'abc' is not a FLOAT (a number such as 1.5)"),
+        ("DATETIME", "abc", "input 'x': 'abc' is not a DATETIME (ISO 8601, such as"),
+        ("DATE", "2024-13-01", "input 'x': '2024-13-01' is not a DATE (ISO 8601, such as"),
+        ("TIME", "25:00", "input 'x': '25:00' is not a TIME (ISO 8601, such as"),
+        ("DURATION", "abc", "input 'x': 'abc' is not a DURATION (ISO 8601, such as PT30S"),
+        ("JSON", "{oops", "input 'x': '{oops' is not JSON (at line 1, column 2)"),
+        ("ARRAY", "[1,", "input 'x': '[1,' is not an ARRAY (a JSON list such as"),
+        ("YAML", "a: [", "input 'x': 'a: [' is not YAML"),
+    ],
+)
+def test_type_errors_are_worded_for_the_user(kind: str, raw: str, expected: str) -> None:
+    from pydantic import TypeAdapter
+
+    from orchestrator.models.inputs import InputRef, InputValueError
+
+    declared = TypeAdapter(InputRef).validate_python({"id": "x", "type": kind})
+    with pytest.raises(InputValueError) as info:
+        declared.parse(raw)
+    message = str(info.value)
+    assert message.startswith(expected), message
+    for python_wording in ("invalid literal", "could not convert", "isoformat", "Expecting"):
+        assert python_wording not in message

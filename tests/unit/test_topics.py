@@ -22,7 +22,7 @@ from orchestrator.models.messages import (
 )
 from orchestrator.settings import KafkaSettings
 
-# ARCHITECTURE.md section 2: logical name -> cleanup policy.
+# docs/architecture.md section 2: logical name -> cleanup policy.
 ARCHITECTURE = {
     "flows": "compact",
     "flow-revisions": "compact",

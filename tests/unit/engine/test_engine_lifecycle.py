@@ -12,7 +12,7 @@ from orchestrator.models.state import StateType
 @pytest.mark.parametrize(
     ("inputs", "problem"),
     [
-        ({"count": "abc"}, "input 'count': 'abc' is not a valid INT"),
+        ({"count": "abc"}, "input 'count': 'abc' is not an INT"),
         ({}, "input 'count': missing required input"),
     ],
 )
