@@ -28,6 +28,29 @@ def unavailable(reason: str) -> NoReturn:
     pytest.skip(f"backend unavailable: {reason}")
 
 
+def own_backend_settings(work: Path, prefix: str) -> Iterator[KestrelSettings]:
+    """Settings on backends of their own (unless real clusters are configured), then stop.
+
+    The session's embedded broker holds every earlier test's topics and groups by then; a
+    test that measures recovery under kill -9 gets a fresh one rather than that load.
+    """
+    try:
+        own = resolve_backends(work / "backends", timeout=30)
+    except BackendError as exc:
+        unavailable(str(exc))
+    with own:
+        yield load_settings(
+            kafka={
+                "bootstrap": own.kafka_bootstrap,
+                "topic_prefix": f"{prefix}.{uuid.uuid4().hex[:8]}.",
+                "partitions": TEST_PARTITIONS,
+            },
+            elasticsearch={"url": own.elasticsearch_url},
+            storage={"base_dir": work / "storage"},
+            data_dir=work / "data",
+        )
+
+
 @pytest.fixture(scope="session")
 def backends(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backends]:
     """Kafka and Elasticsearch: from KESTREL_KAFKA_BOOTSTRAP / KESTREL_ELASTICSEARCH_URL,

@@ -115,6 +115,10 @@ class SnapshotWatcher:
                     elif isinstance(value, LogEntry):
                         self.logs.append(value)
 
+    def logged(self, text: str) -> list[LogEntry]:
+        """Log lines seen so far whose message contains ``text``."""
+        return [entry for entry in list(self.logs) if text in entry.message]
+
     def latest(self, execution_id: str) -> Execution | None:
         with self._lock:
             seen = self.snapshots.get(execution_id)
@@ -211,3 +215,31 @@ def submit(settings: KestrelSettings, creates: Iterable[CreateExecution]) -> lis
             ids.append(create.execution_id)
         producer.flush()
     return ids
+
+
+FAST_FAILOVER = {"worker_dead_after": 4, "heartbeat_interval": 0.5}
+"""Runtime settings that let a test see a dead worker's attempts run again quickly."""
+
+
+class Cluster:
+    """Kestrel processes of one test, each restartable with the same instance id."""
+
+    def __init__(self, settings: KestrelSettings, tmp_path: Path) -> None:
+        self.settings = settings
+        self.tmp_path = tmp_path
+        self.env = service_env(settings, **FAST_FAILOVER)
+        self.processes: list[KestrelProcess] = []
+
+    def start(self, role: str, instance_id: str) -> KestrelProcess:
+        log = self.tmp_path / f"{instance_id}.log"
+        process = KestrelProcess([role, "--instance-id", instance_id], self.env, log).start()
+        self.processes.append(process)
+        return process
+
+    def logs(self) -> str:
+        return "\n".join(p.output()[-1500:] for p in self.processes)
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.process is not None and process.process.poll() is None:
+                process.terminate(timeout=60)

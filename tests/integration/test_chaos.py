@@ -9,7 +9,6 @@ a dead letter) also has a test of its own below, on one small cluster.
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,36 +25,21 @@ from chaos.injector import (
     inject,
 )
 from chaos.scenario import CHAOS_FLOWS, NAMESPACE, ChaosConfig, run_chaos
-from conftest import TEST_PARTITIONS, unavailable
+from conftest import own_backend_settings
 from runtime_helpers import submit
 
-from orchestrator.backends import BackendError, resolve_backends
 from orchestrator.cli.deploy import deploy_files
 from orchestrator.kafka import TOPICS, ensure_topics
 from orchestrator.models.execution import new_id
 from orchestrator.models.messages import CreateExecution
-from orchestrator.settings import KestrelSettings, load_settings
+from orchestrator.settings import KestrelSettings
 
 pytestmark = [pytest.mark.integration, pytest.mark.chaos]
 
 
 def _own_settings(work: Path) -> Iterator[KestrelSettings]:
     # A broker of its own, as for the crash tests: the session's one is loaded by then.
-    try:
-        own = resolve_backends(work / "backends", timeout=30)
-    except BackendError as exc:
-        unavailable(str(exc))
-    with own:
-        yield load_settings(
-            kafka={
-                "bootstrap": own.kafka_bootstrap,
-                "topic_prefix": f"chaos.{uuid.uuid4().hex[:8]}.",
-                "partitions": TEST_PARTITIONS,
-            },
-            elasticsearch={"url": own.elasticsearch_url},
-            storage={"base_dir": work / "storage"},
-            data_dir=work / "data",
-        )
+    yield from own_backend_settings(work, "chaos")
 
 
 @pytest.mark.timeout(420)

@@ -10,72 +10,27 @@ from __future__ import annotations
 import os
 import re
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import TEST_PARTITIONS, unavailable
-from runtime_helpers import KestrelProcess, SnapshotWatcher, ended, service_env, submit
+from conftest import own_backend_settings
+from runtime_helpers import Cluster, KestrelProcess, SnapshotWatcher, ended, submit
 
-from orchestrator.backends import BackendError, resolve_backends
 from orchestrator.kafka import partition_for
 from orchestrator.models.execution import Execution, new_id
 from orchestrator.models.messages import CreateExecution
 from orchestrator.models.state import StateType
-from orchestrator.settings import KestrelSettings, load_settings
+from orchestrator.settings import KestrelSettings
 
 pytestmark = pytest.mark.integration
 EXPECTED_RUNS = {"parallel-work": 5, "foreach-work": 5}
-FAST_FAILOVER = {"worker_dead_after": 4, "heartbeat_interval": 0.5}
-
-
-class Cluster:
-    """Kestrel processes of one test, each restartable with the same instance id."""
-
-    def __init__(self, settings: KestrelSettings, tmp_path: Path) -> None:
-        self.settings = settings
-        self.tmp_path = tmp_path
-        self.env = service_env(settings, **FAST_FAILOVER)
-        self.processes: list[KestrelProcess] = []
-
-    def start(self, role: str, instance_id: str) -> KestrelProcess:
-        log = self.tmp_path / f"{instance_id}.log"
-        process = KestrelProcess([role, "--instance-id", instance_id], self.env, log).start()
-        self.processes.append(process)
-        return process
-
-    def logs(self) -> str:
-        return "\n".join(p.output()[-1500:] for p in self.processes)
-
-    def stop(self) -> None:
-        for process in self.processes:
-            if process.process is not None and process.process.poll() is None:
-                process.terminate(timeout=60)
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Iterator[KestrelSettings]:
-    """A broker of its own for each crash test (unless real clusters are configured).
-
-    The session's embedded broker holds every earlier test's topics and groups by now; a
-    crash test measures recovery, not that load, so it gets a fresh one.
-    """
-    try:
-        own = resolve_backends(tmp_path / "backends", timeout=30)
-    except BackendError as exc:
-        unavailable(str(exc))
-    with own:
-        yield load_settings(
-            kafka={
-                "bootstrap": own.kafka_bootstrap,
-                "topic_prefix": f"crash.{uuid.uuid4().hex[:8]}.",
-                "partitions": TEST_PARTITIONS,
-            },
-            elasticsearch={"url": own.elasticsearch_url},
-            storage={"base_dir": tmp_path / "storage"},
-            data_dir=tmp_path / "data",
-        )
+    """A broker of its own for each crash test: it measures recovery, not earlier load."""
+    yield from own_backend_settings(tmp_path, "crash")
 
 
 @pytest.fixture
