@@ -76,14 +76,20 @@ class KestrelProcess:
 
 
 @contextmanager
-def standalone_server(settings: KestrelSettings, log_dir: Path) -> Iterator[KestrelProcess]:
-    """``kestrel server standalone`` on the test's topics; it must stop cleanly afterwards."""
+def standalone_server(
+    settings: KestrelSettings, log_dir: Path, instance_id: str | None = None
+) -> Iterator[KestrelProcess]:
+    """``kestrel server standalone`` on the test's topics; it must stop cleanly afterwards.
+
+    A restart must reuse the ``instance_id``: the embedded broker never evicts a static
+    member, so a new id would wait for the old one's partitions forever (BACKENDS.md).
+    """
     from orchestrator.kafka import ensure_topics
     from orchestrator.models.execution import new_id
 
     ensure_topics(settings)
     env = service_env(settings)
-    env["KESTREL_KAFKA__INSTANCE_ID"] = f"standalone-{new_id()[:8]}"
+    env["KESTREL_KAFKA__INSTANCE_ID"] = instance_id or f"standalone-{new_id()[:8]}"
     server = KestrelProcess(["server", "standalone"], env, log_dir / "server.log").start()
     yield server
     assert server.terminate() == 0, server.output()[-3000:]

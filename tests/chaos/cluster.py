@@ -114,6 +114,21 @@ class Supervisor:
             self._start(instance)
             return kill
 
+    def restart(self, instance: str, timeout: float = 60) -> None:
+        """Stop ``instance`` cleanly (SIGTERM), start it again and wait until it serves."""
+        with self._lock:
+            process = self.processes[instance]
+            if process.process is not None and process.process.poll() is None:
+                process.terminate(timeout=timeout)
+            served = len(_READY[self.instances[instance]].findall(self.log(instance)))
+            self._start(instance)
+        deadline = time.monotonic() + timeout
+        while len(_READY[self.instances[instance]].findall(self.log(instance))) <= served:
+            self.check_exits()
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{instance} not serving {timeout}s after a restart")
+            time.sleep(0.1)  # polling the log for a condition, bounded by the deadline
+
     def check_exits(self) -> None:
         """Count and restart every process that ended without being killed."""
         with self._lock:

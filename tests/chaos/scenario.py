@@ -109,6 +109,12 @@ def run_chaos(settings: KestrelSettings, work: Path, config: ChaosConfig) -> Fig
         timed_out = _wait(recorder, ended, config.timeout, "submitted executions ended")
         stop_killing.set()
         killer.join(timeout=30)
+        # Records read only at a start (`instances`, the executors' `concurrency-slots`) are
+        # read by the next one: restart each executor and worker once, cleanly, so each
+        # injected record was read by some start, whatever the kills happened to hit.
+        for instance, role in supervisor.instances.items():
+            if role in ("executor", "worker"):
+                supervisor.restart(instance)
         children = _children(recorder, set(ids))
         _wait(recorder, lambda: all(_terminal(c) for c in children()), 120, "children ended")
         figures = _check(settings, recorder, supervisor, creates, injections, config)
