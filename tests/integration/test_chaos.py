@@ -92,21 +92,27 @@ def gap_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GapRun]:
         try:
             supervisor.start_all()
             pairs = FORMER_GAPS
-            # `instances` last: once it holds an unreadable record, no restart gets far
-            # enough to show the other gaps.
-            order = [spec for spec in TOPICS if spec is not TOPICS.instances]
+            # `instances` last but one: once it holds an unreadable record, no restart gets
+            # far enough to show the other gaps. `kills` last: workers read kill notices from
+            # the end when they start, so those go in once the worker serves, not before a
+            # restart.
+            live_only = [TOPICS.kills]
+            order = [spec for spec in TOPICS if spec not in (TOPICS.instances, *live_only)]
             injections: list[Injection] = []
-            for phase in (order, [TOPICS.instances]):
+            for phase in (order, [TOPICS.instances], live_only):
+                if phase is live_only:
+                    supervisor.restart("gap-worker")  # returns once it serves again
                 for spec in phase:
                     kinds = [kind for topic, kind in sorted(pairs) if topic == spec.logical]
                     injections += inject(settings, [spec], kinds) if kinds else []
-                # A restart reads `instances` and restores `executions`; a flow makes work.
-                for instance in ("gap-executor", "gap-worker"):
-                    supervisor.kill_and_restart(instance)
+                if phase is not live_only:
+                    # A restart reads `instances` and restores `executions`.
+                    for instance in ("gap-executor", "gap-worker"):
+                        supervisor.kill_and_restart(instance)
                 flow = CreateExecution(
                     execution_id=new_id(), namespace=NAMESPACE, flow_id="chaos-parallel"
                 )
-                submit(settings, [flow])
+                submit(settings, [flow])  # work for the services, restarted or not
                 found = _settle(settings, supervisor, injections)
             yield GapRun(injections, found, list(supervisor.exits))
         finally:
