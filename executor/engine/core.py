@@ -8,6 +8,7 @@ decisions.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from executor.engine.concurrency import WAITING, apply_slot, release_slot
 from executor.engine.control import fire_timer, kill, restart, resume
@@ -303,9 +304,10 @@ def _delete(work: Work) -> Decision:
     return Decision(execution=deleted, kills=kills, admission=work.admission)
 
 
-def _error_log(
+def error_log(
     execution_id: str, namespace: str, flow_id: str, message: str, now: datetime
 ) -> LogEntry:
+    """An ERROR line of the executor about an execution (not about one of its task runs)."""
     return LogEntry(
         execution_id=execution_id,
         namespace=namespace,
@@ -321,7 +323,7 @@ def _unknown_flow(event: CreateExecution, now: datetime) -> Decision:
     message = f"Unable to find flow '{event.namespace}'.'{event.flow_id}'" + (
         f" with revision '{event.flow_revision}'" if event.flow_revision else ""
     )
-    log = _error_log(event.execution_id, event.namespace, event.flow_id, message, now)
+    log = error_log(event.execution_id, event.namespace, event.flow_id, message, now)
     if event.parent is None:
         return Decision(logs=[log])
     ended = ChildEnded(
@@ -340,7 +342,7 @@ def _lost_flow(execution: Execution, now: datetime) -> Decision:
         f"flow {execution.namespace}.{execution.flow_id} "
         f"revision {execution.flow_revision} no longer exists"
     )
-    log = _error_log(execution.id, execution.namespace, execution.flow_id, message, now)
+    log = error_log(execution.id, execution.namespace, execution.flow_id, message, now)
     failed = execution.model_copy(
         update={
             "state": execution.state.with_state(StateType.FAILED, now),
@@ -352,19 +354,23 @@ def _lost_flow(execution: Execution, now: datetime) -> Decision:
 
 def _decide(work: Work, settings: EngineSettings) -> Decision:
     if not work.changed:
-        return Decision(commands=work.commands, logs=work.logs, admission=work.admission)
+        return _effects(work)
     snapshot = work.snapshot()
     wire = snapshot.to_wire()
     if len(wire) > settings.max_snapshot_bytes:
         return _oversized(work, len(wire), settings)
+    return _effects(work, snapshot, worker_tasks=work.worker_tasks, execution_wire=wire)
+
+
+def _effects(work: Work, execution: Execution | None = None, **extra: Any) -> Decision:
+    """The decision carrying ``execution`` and every effect the work collected."""
     return Decision(
-        execution=snapshot,
-        worker_tasks=work.worker_tasks,
+        execution=execution,
         commands=work.commands,
         kills=work.kills,
         logs=work.logs,
         admission=work.admission,
-        execution_wire=wire,
+        **extra,
     )
 
 
@@ -389,10 +395,4 @@ def _oversized(work: Work, size: int, settings: EngineSettings) -> Decision:
     snapshot = work.snapshot()
     if len(snapshot.to_wire()) > settings.max_snapshot_bytes:
         snapshot = snapshot.model_copy(update={"task_run_list": ()})
-    return Decision(
-        execution=snapshot,
-        commands=work.commands,
-        kills=work.kills,
-        logs=work.logs,
-        admission=work.admission,
-    )
+    return _effects(work, snapshot)

@@ -13,13 +13,12 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from executor.engine.core import Event, advance
+from executor.engine.core import Event, advance, error_log
 from executor.engine.decision import Decision, EngineSettings, Environment
 from orchestrator.models.concurrency import SlotRelease
 from orchestrator.models.execution import Execution
-from orchestrator.models.messages import ChildEnded, CreateExecution, KillNotice, LogEntry
+from orchestrator.models.messages import ChildEnded, CreateExecution, KillNotice
 from orchestrator.models.state import State, StateType
-from orchestrator.tasks.base import LogLevel
 from orchestrator.templating import TemplateRenderer
 
 log = logging.getLogger("kestrel.executor.engine")
@@ -96,17 +95,7 @@ def _failed(
     message = f"{reason}; the execution is failed (please report this bug)"
     decision = Decision(
         execution=failed,
-        logs=[
-            LogEntry(
-                execution_id=execution.id,
-                namespace=execution.namespace,
-                flow_id=execution.flow_id,
-                level=LogLevel.ERROR,
-                message=message,
-                timestamp=now,
-                source="executor",
-            )
-        ],
+        logs=[error_log(execution.id, execution.namespace, execution.flow_id, message, now)],
         # The flow may be why it failed: give back a slot it may hold (a no-op otherwise).
         admission=[
             SlotRelease(

@@ -6,10 +6,12 @@ import statistics
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from datetime import datetime
 
 from orchestrator.kafka import TOPICS, DeserializationError, Topics, TopicTail
 from orchestrator.models.execution import Execution
 from orchestrator.models.messages import DeadLetter
+from orchestrator.models.state import StateType
 from orchestrator.repository.admin import make_client, names_for
 from orchestrator.repository.indices import IndexKind
 from orchestrator.settings import KestrelSettings
@@ -17,6 +19,20 @@ from orchestrator.settings import KestrelSettings
 from .cluster import Kill
 from .injector import Injection
 from .observe import Observed
+
+
+def most_at_once(executions: Iterable[Execution]) -> int:
+    """The most executions holding a slot at one time: from their first RUNNING to their end."""
+    edges: list[tuple[datetime, int]] = []
+    for execution in executions:
+        dates = {entry.state: entry.date for entry in reversed(execution.state.histories)}
+        if StateType.RUNNING in dates:
+            edges += [(dates[StateType.RUNNING], 1), (execution.state.histories[-1].date, -1)]
+    most = current = 0
+    for _, step in sorted(edges):  # at equal dates an end (-1) comes before a start
+        current += step
+        most = max(most, current)
+    return most
 
 
 def task_runs_applied_twice(executions: Iterable[Execution]) -> int:

@@ -41,7 +41,10 @@ EXPECTED = {
     "chaos-pause": StateType.SUCCESS,
     "chaos-subflow": StateType.SUCCESS,
     "chaos-shell": StateType.SUCCESS,
+    "chaos-limited": StateType.SUCCESS,
 }
+LIMITED = ("chaos-limited", 2)
+"""A flow with a concurrency limit, and the limit."""
 CHILD = ("chaos-child", StateType.SUCCESS)
 
 
@@ -183,6 +186,9 @@ def _check(
         f"{len(child_ok)}/{len(children)}",
         len(child_ok) == len(children),
     )
+    limited = [e for e in terminal if e.flow_id == LIMITED[0]]
+    most = checker.most_at_once(limited)
+    figures.add(f"most {LIMITED[0]} running at once (limit {LIMITED[1]})", most, most <= LIMITED[1])
     twice = checker.task_runs_applied_twice(latest.values())
     figures.add("task runs applied more than once", twice, twice == 0)
     gaps, repeats = checker.seq_faults(seqs)

@@ -10,10 +10,10 @@ more than the limit allows.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 
 import pytest
+from chaos.checker import most_at_once
 from conftest import own_backend_settings
 from runtime_helpers import Cluster, SnapshotWatcher, ended, submit
 
@@ -48,27 +48,6 @@ def _creates(flow_id: str, count: int) -> list[CreateExecution]:
     ]
 
 
-def _holding(execution: Execution) -> tuple[datetime, datetime] | None:
-    """When the execution held a slot: from its first RUNNING to its end."""
-    dates = {entry.state: entry.date for entry in reversed(execution.state.histories)}
-    if StateType.RUNNING not in dates:
-        return None
-    return dates[StateType.RUNNING], execution.state.histories[-1].date
-
-
-def _most_at_once(executions: list[Execution]) -> int:
-    edges = []
-    for execution in executions:
-        held = _holding(execution)
-        if held is not None:
-            edges += [(held[0], 1), (held[1], -1)]
-    most = current = 0
-    for _, step in sorted(edges, key=lambda edge: (edge[0], edge[1])):  # ends before starts
-        current += step
-        most = max(most, current)
-    return most
-
-
 def test_queue_limit_holds_across_two_executors_and_a_kill(
     settings: KestrelSettings, cluster: Cluster, watcher: SnapshotWatcher
 ) -> None:
@@ -83,7 +62,7 @@ def test_queue_limit_holds_across_two_executors_and_a_kill(
     finished = watcher.wait_for(ids, ended, timeout=180)
 
     assert {each.state.current for each in finished.values()} == {StateType.SUCCESS}
-    assert _most_at_once(list(finished.values())) == 1
+    assert most_at_once(list(finished.values())) == 1
     queued = [each for each in finished.values() if StateType.QUEUED in _states(each)]
     assert len(queued) >= 6, "most executions should have waited for their turn"
 
@@ -110,7 +89,7 @@ def test_cancel_and_fail_refuse_what_comes_beyond_the_limit(
     states = [each.state.current for each in finished.values()]
     assert set(states) <= {StateType.SUCCESS, refused}
     assert states.count(refused) >= 1
-    assert _most_at_once(list(finished.values())) == 1
+    assert most_at_once(list(finished.values())) == 1
     for execution in finished.values():
         if execution.state.current is refused:
             assert _states(execution) == [StateType.CREATED, refused]
