@@ -53,7 +53,8 @@ def refusal(action: Action, execution_id: str, execution: Execution | None) -> s
     """Return why ``action`` cannot apply to the execution (None when it can).
 
     The conditions are the engine's (``executor/engine/control.py``): a kill needs an
-    execution that has not ended, a resume a PAUSED (or QUEUED) one, a restart an ended or
+    execution that has not ended, a resume a PAUSED one (a QUEUED one
+    starts only when its flow has a free slot), a restart an ended or
     PAUSED one with a failed, killed or paused task run.
     """
     if execution is None:
@@ -68,10 +69,14 @@ def refusal(action: Action, execution_id: str, execution: Execution | None) -> s
                 "ended (CREATED, QUEUED, RUNNING, PAUSED, RETRYING) can be killed"
             )
     elif action is Action.RESUME:
-        if state not in (StateType.PAUSED, StateType.QUEUED):
+        if state is StateType.QUEUED:
             return (
-                f"execution {execution_id} is {state.value}; only a PAUSED or QUEUED "
-                "execution can be resumed"
+                f"execution {execution_id} is QUEUED: it starts when its flow's concurrency "
+                "limit leaves a slot free; only a PAUSED execution can be resumed"
+            )
+        if state is not StateType.PAUSED:
+            return (
+                f"execution {execution_id} is {state.value}; only a PAUSED execution can be resumed"
             )
     elif not (state.is_terminated or state is StateType.PAUSED):
         return (

@@ -49,7 +49,7 @@ def test_commands_on_unknown_and_ended_executions_fail(settings: KestrelSettings
     assert f"error: execution {done.id} is SUCCESS; only an execution" in ended.stderr
 
     resume = kestrel(settings, "execution", "resume", done.id)
-    assert resume.exit_code == 1 and "only a PAUSED or QUEUED" in resume.stderr
+    assert resume.exit_code == 1 and "only a PAUSED execution" in resume.stderr
 
     restart = kestrel(settings, "execution", "restart", done.id)
     assert restart.exit_code == 1 and "no failed, killed or paused task run" in restart.stderr

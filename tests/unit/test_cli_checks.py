@@ -46,8 +46,8 @@ def test_an_unknown_execution_is_not_found(action: Action) -> None:
         (Action.KILL, execution(StateType.SUCCESS), "execution e1 is SUCCESS; only an execution"),
         (Action.KILL, execution(StateType.KILLING), "is already being killed"),
         (Action.RESUME, execution(StateType.PAUSED), None),
-        (Action.RESUME, execution(StateType.QUEUED), None),
-        (Action.RESUME, execution(StateType.RUNNING), "is RUNNING; only a PAUSED or QUEUED"),
+        (Action.RESUME, execution(StateType.QUEUED), "is QUEUED: it starts when its flow's"),
+        (Action.RESUME, execution(StateType.RUNNING), "is RUNNING; only a PAUSED execution"),
         (Action.RESTART, execution(StateType.FAILED, StateType.FAILED), None),
         (Action.RESTART, execution(StateType.RUNNING), "is RUNNING; only an ended or PAUSED"),
         (
