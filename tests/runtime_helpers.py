@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from click.testing import CliRunner, Result
+
 from orchestrator.kafka import TOPICS, DeserializationError, KafkaProducer, TopicTail
 from orchestrator.models.execution import Execution
 from orchestrator.models.messages import CreateExecution, LogEntry
@@ -21,6 +23,21 @@ from orchestrator.settings import KestrelSettings
 KESTREL = Path(sys.executable).parent / "kestrel"
 TEST_SECRET_KEY = "pEq3mTGXqTq4lJnUuO9E3gvZ8b1bo2QqkkS4GkC6uXo="
 """The key every process of a test cluster shares (a test value, not a real secret)."""
+
+
+def kestrel_cli(settings: KestrelSettings, *args: str) -> Result:
+    """Run ``kestrel ARGS`` in this process (click's runner) against the test's settings."""
+    from orchestrator.cli.main import cli
+
+    env = {
+        "KESTREL_CONFIG": "",
+        "KESTREL_KAFKA_BOOTSTRAP": settings.kafka.bootstrap,
+        "KESTREL_KAFKA_TOPIC_PREFIX": settings.kafka.topic_prefix,
+        "KESTREL_KAFKA_PARTITIONS": str(settings.kafka.partitions),
+        "KESTREL_ELASTICSEARCH_URL": settings.elasticsearch.url,
+        "KESTREL_ELASTICSEARCH_INDEX_PREFIX": settings.elasticsearch.index_prefix,
+    }
+    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
 
 
 def service_env(settings: KestrelSettings, **runtime: Any) -> dict[str, str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Protocol
 
 from orchestrator.models.concurrency import ConcurrencyMessage
@@ -65,10 +64,3 @@ class EngineSettings:
     max_snapshot_bytes: int = 1_000_000
     secrets: SecretCodec | None = None
     """Encrypts SECRET inputs; None leaves them in clear (tests of pure logic only)."""
-
-
-@dataclass(frozen=True)
-class Clock:
-    """The time the engine considers now (passed in, so the engine stays pure)."""
-
-    now: datetime

@@ -5,25 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from click.testing import CliRunner, Result
+from runtime_helpers import kestrel_cli
 
-from orchestrator.cli.main import cli
 from orchestrator.kafka import TOPICS, KafkaProducer, ensure_topics
 from orchestrator.models.execution import Execution
 from orchestrator.models.state import State, StateType
 from orchestrator.settings import KestrelSettings
 
 pytestmark = pytest.mark.integration
-
-
-def kestrel(settings: KestrelSettings, *args: str) -> Result:
-    env = {
-        "KESTREL_CONFIG": "",
-        "KESTREL_KAFKA_BOOTSTRAP": settings.kafka.bootstrap,
-        "KESTREL_KAFKA_TOPIC_PREFIX": settings.kafka.topic_prefix,
-        "KESTREL_KAFKA_PARTITIONS": str(settings.kafka.partitions),
-    }
-    return CliRunner().invoke(cli, list(args), env=env)
 
 
 def test_commands_on_unknown_and_ended_executions_fail(settings: KestrelSettings) -> None:
@@ -40,17 +29,17 @@ def test_commands_on_unknown_and_ended_executions_fail(settings: KestrelSettings
         producer.send(TOPICS.executions, done.id, done)
         producer.flush()
 
-    unknown = kestrel(settings, "execution", "kill", "nope0000000000000001")
+    unknown = kestrel_cli(settings, "execution", "kill", "nope0000000000000001")
     assert unknown.exit_code == 1
     assert unknown.stderr.strip() == "error: execution nope0000000000000001 not found"
 
-    ended = kestrel(settings, "execution", "kill", done.id)
+    ended = kestrel_cli(settings, "execution", "kill", done.id)
     assert ended.exit_code == 1
     assert f"error: execution {done.id} is SUCCESS; only an execution" in ended.stderr
 
-    resume = kestrel(settings, "execution", "resume", done.id)
+    resume = kestrel_cli(settings, "execution", "resume", done.id)
     assert resume.exit_code == 1 and "only a PAUSED execution" in resume.stderr
 
-    restart = kestrel(settings, "execution", "restart", done.id)
+    restart = kestrel_cli(settings, "execution", "restart", done.id)
     assert restart.exit_code == 1 and "no failed, killed or paused task run" in restart.stderr
     assert "requested" not in unknown.output + ended.output + resume.output + restart.output

@@ -10,13 +10,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 from indexer_samples import T0, flow_record, log_line, quick, snapshots
 from indexer_samples import wait_until as wait
+from runtime_helpers import kestrel_cli
 
 from indexer.bulk import send
 from indexer.transform import Targets, Transformer
-from orchestrator.cli.main import cli
 from orchestrator.kafka import (
     TOPICS,
     KafkaConsumer,
@@ -36,18 +35,6 @@ from orchestrator.settings import KestrelSettings
 from orchestrator.tasks.base import LogLevel
 
 pytestmark = pytest.mark.integration
-
-
-def kestrel(settings: KestrelSettings, *args: str) -> Result:
-    env = {
-        "KESTREL_CONFIG": "",
-        "KESTREL_KAFKA_BOOTSTRAP": settings.kafka.bootstrap,
-        "KESTREL_KAFKA_TOPIC_PREFIX": settings.kafka.topic_prefix,
-        "KESTREL_KAFKA_PARTITIONS": str(settings.kafka.partitions),
-        "KESTREL_ELASTICSEARCH_URL": settings.elasticsearch.url,
-        "KESTREL_ELASTICSEARCH_INDEX_PREFIX": settings.elasticsearch.index_prefix,
-    }
-    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
 
 
 def index(settings: KestrelSettings, records: list[Record]) -> None:
@@ -88,7 +75,7 @@ def test_execution_list_logs_and_stats(settings: KestrelSettings) -> None:
     records += [Record(topics.logs, 1, n, b"cli-ok", _json(line)) for n, line in enumerate(lines)]
     index(settings, records)
 
-    listed = kestrel(
+    listed = kestrel_cli(
         settings, "execution", "list", "--json", "--state", "failed", "--label", "env=prod"
     )
     assert listed.exit_code == 0, listed.output
@@ -96,21 +83,21 @@ def test_execution_list_logs_and_stats(settings: KestrelSettings) -> None:
     assert found["total"] == 1 and found["results"][0]["id"] == "cli-failed"
     assert found["results"][0]["state"] == "FAILED" and found["results"][0]["durationMs"] == 2000
 
-    table = kestrel(settings, "execution", "list", "--namespace", "company")
+    table = kestrel_cli(settings, "execution", "list", "--namespace", "company")
     assert table.exit_code == 0
     assert "cli-ok" in table.stdout and "cli-failed" in table.stdout
     assert "of 2 execution(s)" in table.stdout
 
-    logs = kestrel(settings, "logs", "cli-ok")
+    logs = kestrel_cli(settings, "logs", "cli-ok")
     assert logs.exit_code == 0
     assert "hello" in logs.stdout and "careful" in logs.stdout
-    warned = kestrel(settings, "logs", "cli-ok", "--level", "warn", "--json")
+    warned = kestrel_cli(settings, "logs", "cli-ok", "--level", "warn", "--json")
     assert [json.loads(line)["message"] for line in warned.stdout.splitlines()] == ["careful"]
-    missing = kestrel(settings, "logs", "no-such-execution")
+    missing = kestrel_cli(settings, "logs", "no-such-execution")
     assert missing.exit_code == 1 and "no execution no-such-execution" in missing.stderr
 
     days = (datetime.now(UTC) - T0).days + 2
-    stats = kestrel(settings, "stats", "--since", f"{days}d", "--json")
+    stats = kestrel_cli(settings, "stats", "--since", f"{days}d", "--json")
     assert stats.exit_code == 0, stats.output
     figures = json.loads(stats.stdout)
     assert sum(sum(b["counts"].values()) for b in figures["executionsPerState"]) == 2
@@ -118,7 +105,7 @@ def test_execution_list_logs_and_stats(settings: KestrelSettings) -> None:
         {"namespace": "company.team", "flowId": "etl", "failed": 1, "total": 1}
     ]
     assert {d["flowId"]: d["count"] for d in figures["durations"]} == {"hello": 1, "etl": 1}
-    drawn = kestrel(settings, "stats", "--since", f"{days}d")
+    drawn = kestrel_cli(settings, "stats", "--since", f"{days}d")
     assert "Top failing flows" in drawn.stdout and "company.team.etl" in drawn.stdout
 
 
@@ -140,7 +127,7 @@ def test_logs_follow_reads_kafka_after_the_history_without_repeating(
     # The first two lines are already indexed; the third is only on Kafka.
     index(settings, produced(settings, "logs", "follow-me", 3)[:2])
 
-    result = kestrel(settings, "logs", "follow-me", "--follow")
+    result = kestrel_cli(settings, "logs", "follow-me", "--follow")
     assert result.exit_code == 0, result.output
     printed = [line for line in result.stdout.splitlines() if "line " in line]
     assert [line.split()[-1] for line in printed] == ["0", "1", "2"]
@@ -160,14 +147,14 @@ def test_purge_deletes_only_daily_indices_older_than_asked(settings: KestrelSett
             assert create_index(repos.client, name)
         ensure_indices(repos.client, repos.names, [IndexKind.EXECUTIONS])
 
-        dry = kestrel(settings, "indexer", "purge", "--older-than", "30d", "--dry-run")
+        dry = kestrel_cli(settings, "indexer", "purge", "--older-than", "30d", "--dry-run")
         assert dry.exit_code == 0, dry.output
         assert sorted(dry.stdout.split("\n")[:-1]) == sorted(
             [f"would delete {old_logs}", f"would delete {old_metrics}"]
         )
         assert repos.client.indices.exists(index=old_logs)
 
-        done = kestrel(settings, "indexer", "purge", "--older-than", "30d")
+        done = kestrel_cli(settings, "indexer", "purge", "--older-than", "30d")
         assert done.exit_code == 0, done.output
         assert "2 index(es) deleted, 2 kept" in done.stderr
         existing = set(repos.client.indices.get_alias(index=f"{prefix}*").body)
@@ -180,7 +167,7 @@ def test_rebuild_command_draws_progress_and_swaps_the_alias(settings: KestrelSet
     ensure_topics(settings)
     with KafkaProducer(settings) as producer:
         producer.send(TOPICS.flows, "company/one", flow_record("company", "one", 1))
-    result = kestrel(settings, "indexer", "rebuild", "--index", "flows")
+    result = kestrel_cli(settings, "indexer", "rebuild", "--index", "flows")
     assert result.exit_code == 0, result.output
     assert "flows" in result.stdout and "Rebuilt" in result.stdout
     with Repositories.from_settings(settings) as repos:
@@ -188,7 +175,7 @@ def test_rebuild_command_draws_progress_and_swaps_the_alias(settings: KestrelSet
             repos.names.physical(IndexKind.FLOWS, 1)
         ]
         assert repos.flows.get("company", "one") is not None
-    wrong = kestrel(settings, "indexer", "rebuild", "--index", "logs")
+    wrong = kestrel_cli(settings, "indexer", "rebuild", "--index", "logs")
     assert wrong.exit_code == 1 and "cannot rebuild 'logs'" in wrong.stderr
 
 
