@@ -285,6 +285,19 @@ class IndexerSettings(_Section):
     None retries until Elasticsearch is back or the indexer is stopped."""
 
 
+class ManagementSettings(_Section):
+    """The management HTTP server of every service: health probes and Prometheus metrics."""
+
+    enabled: bool = True
+    """Serve ``/health/liveness``, ``/health/readiness`` and ``/metrics``."""
+    host: str = "127.0.0.1"
+    """Address to listen on; ``0.0.0.0`` in a container, so that probes can reach it."""
+    port: int = Field(default=8081, ge=0, le=65535)
+    """Port to listen on; 0 picks a free one (printed at start)."""
+    stalled_after: float = Field(default=60.0, gt=0)
+    """Seconds without a turn of a service's loop after which liveness fails."""
+
+
 class _FlatEnvSource(EnvSettingsSource):
     """``KESTREL_KAFKA_BOOTSTRAP``: section and field joined by a single underscore."""
 
@@ -329,6 +342,7 @@ class KestrelSettings(BaseSettings):
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
     indexer: IndexerSettings = Field(default_factory=IndexerSettings)
+    management: ManagementSettings = Field(default_factory=ManagementSettings)
     data_dir: Path = Field(default_factory=lambda: _default_home() / "data")
     """Where ``kestrel server local`` keeps the embedded backends' data."""
 

@@ -52,6 +52,8 @@ def service_env(settings: KestrelSettings, **runtime: Any) -> dict[str, str]:
             "KESTREL_ELASTICSEARCH__INDEX_PREFIX": settings.elasticsearch.index_prefix,
             "KESTREL_STORAGE__BASE_DIR": str(settings.storage.base_dir),
             "KESTREL_SECURITY__SECRET_KEY": TEST_SECRET_KEY,
+            # Several services run at once: each serves health and metrics on a free port.
+            "KESTREL_MANAGEMENT__PORT": "0",
         }
     )
     for key, value in runtime.items():

@@ -19,6 +19,7 @@ def _version() -> str:
 
 
 def _register_runtime_commands(group: click.Group) -> None:
+    from orchestrator.cli.cluster import cluster_command
     from orchestrator.cli.control import CONTROL_COMMANDS
     from orchestrator.cli.deploy import deploy_command
     from orchestrator.cli.services import (
@@ -30,6 +31,7 @@ def _register_runtime_commands(group: click.Group) -> None:
     )
 
     flow_group.add_command(deploy_command)
+    server_group.add_command(cluster_command)
     for command in (
         executor_command,
         worker_command,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import shlex
 import signal
-import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +15,16 @@ import click
 from pydantic import SecretStr
 
 from orchestrator.cli.context import default_instance_id, make_renderer, settings_from
+from orchestrator.cli.logsetup import F, configure_logging, log_format_option
+from orchestrator.cli.management import (
+    management_port_option,
+    management_server,
+    new_health,
+    with_management_port,
+)
+from orchestrator.jsonlog import service_context
 from orchestrator.kafka import ensure_topics
+from orchestrator.management import Health, ManagementServer
 from orchestrator.secrets import SecretCodec
 from orchestrator.settings import KestrelSettings, SecuritySettings
 
@@ -33,26 +41,30 @@ class Service(Protocol):
         """Ask to stop."""
 
 
-def _configure_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)-5s %(name)s %(message)s",
-        stream=sys.stderr,
-    )
-    if not verbose:
-        # The Elasticsearch client logs every HTTP request at INFO: one line per bulk.
-        logging.getLogger("elastic_transport").setLevel(logging.WARNING)
+def run_services(services: list[Service], management: ManagementServer | None = None) -> None:
+    """Run services in threads until SIGINT/SIGTERM, then stop them and wait.
+
+    ``management`` (health and metrics) serves from before the first service starts until
+    the last one has stopped.
+    """
+    if management is not None:
+        management.start()
+    try:
+        _run_until_signal(services)
+    finally:
+        if management is not None:
+            management.stop()
 
 
-def run_services(services: list[Service]) -> None:
-    """Run services in threads until SIGINT/SIGTERM, then stop them and wait."""
+def _run_until_signal(services: list[Service]) -> None:
     failures: list[BaseException] = []
     stopping = threading.Event()
 
     def guarded(service: Service) -> Callable[[], None]:
         def body() -> None:
             try:
-                service.run()
+                with service_context(_role_of(service), getattr(service, "instance_id", None)):
+                    service.run()
             except BaseException as exc:  # a dead service stops the process
                 failures.append(exc)
                 stopping.set()
@@ -80,6 +92,13 @@ def run_services(services: list[Service]) -> None:
         raise failures[0]
 
 
+def _role_of(service: Service) -> str:
+    """``executor`` for an ExecutorProcessor...: the name of its probe, without a suffix."""
+    probe = getattr(service, "probe", None)
+    name = probe.name if probe is not None else type(service).__name__.lower()
+    return str(name).split("-")[0]
+
+
 def build_services(
     settings: KestrelSettings,
     *,
@@ -88,30 +107,37 @@ def build_services(
     threads: int | None,
     indexer: bool = True,
     instance_id: str | None = None,
+    health: Health | None = None,
 ) -> list[Service]:
-    """Create the services of this process (executor, workers, and the indexer)."""
+    """Create the services of this process (executor, workers, and the indexer).
+
+    Each service reports to a probe of ``health`` (a new one when None).
+    """
     from executor.processor import ExecutorProcessor
     from worker.service import WorkerService
 
+    health = health or new_health(settings)
     renderer = make_renderer()
     services: list[Service] = []
     if executor:
         name = instance_id or default_instance_id(settings, "executor")
-        services.append(ExecutorProcessor(settings, name, renderer))
+        services.append(ExecutorProcessor(settings, name, renderer, probe=health.probe("executor")))
     for index in range(workers):
         name = instance_id or default_instance_id(settings, f"worker-{index}")
-        services.append(WorkerService(settings, name, renderer, threads))
+        probe = health.probe("worker")
+        services.append(WorkerService(settings, name, renderer, threads, probe=probe))
     if indexer:
-        services += _optional_indexer(settings)
+        services += _optional_indexer(settings, health)
     return services
 
 
-def _optional_indexer(settings: KestrelSettings) -> list[Service]:
+def _optional_indexer(settings: KestrelSettings, health: Health) -> list[Service]:
     try:
         from indexer.service import IndexerService  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
         return []
-    indexer: Service = IndexerService(settings, default_instance_id(settings, "indexer"))
+    name = default_instance_id(settings, "indexer")
+    indexer: Service = IndexerService(settings, name, probe=health.probe("indexer"))
     return [indexer]
 
 
@@ -121,40 +147,69 @@ _config_option = click.option(
     envvar="KESTREL_CONFIG",
     help="A YAML settings file.",
 )
-_verbose_option = click.option("--verbose", "-v", is_flag=True, help="Debug logging.")
+
+
+def _verbose_option(command: F) -> F:
+    """``--verbose`` and ``--log-format``."""
+    verbose = click.option("--verbose", "-v", is_flag=True, help="Debug logging.")
+    return verbose(log_format_option(command))
 
 
 @click.command("executor")
 @_config_option
 @click.option("--instance-id", help="Stable id of this executor (static group membership).")
+@management_port_option
 @_verbose_option
-def executor_command(config: Path | None, instance_id: str | None, verbose: bool) -> None:
+def executor_command(
+    config: Path | None,
+    instance_id: str | None,
+    management_port: int | None,
+    verbose: bool,
+    log_format: str,
+) -> None:
     """Run an executor: advances executions, exactly once."""
-    _configure_logging(verbose)
-    settings = settings_from(config)
+    configure_logging(verbose, log_format)
+    settings = with_management_port(settings_from(config), management_port)
+    health = new_health(settings)
+    management = management_server(settings, health)
     ensure_topics(settings)
     services = build_services(
-        settings, executor=True, workers=0, threads=None, indexer=False, instance_id=instance_id
+        settings,
+        executor=True,
+        workers=0,
+        threads=None,
+        indexer=False,
+        instance_id=instance_id,
+        health=health,
     )
-    run_services(services)
+    run_services(services, management)
 
 
 @click.command("worker")
 @_config_option
 @click.option("--threads", type=click.IntRange(1), help="Task runs at once.")
 @click.option("--instance-id", help="Stable id of this worker (static group membership).")
+@management_port_option
 @_verbose_option
 def worker_command(
-    config: Path | None, threads: int | None, instance_id: str | None, verbose: bool
+    config: Path | None,
+    threads: int | None,
+    instance_id: str | None,
+    management_port: int | None,
+    verbose: bool,
+    log_format: str,
 ) -> None:
     """Run a worker: runs task runs and reports results, logs and heartbeats."""
-    _configure_logging(verbose)
-    settings = settings_from(config)
+    configure_logging(verbose, log_format)
+    settings = with_management_port(settings_from(config), management_port)
+    health = new_health(settings)
+    management = management_server(settings, health)
     ensure_topics(settings)
     from worker.service import WorkerService
 
     name = instance_id or default_instance_id(settings, "worker")
-    run_services([WorkerService(settings, name, make_renderer(), threads)])
+    worker = WorkerService(settings, name, make_renderer(), threads, probe=health.probe("worker"))
+    run_services([worker], management)
 
 
 @click.group("server")
@@ -165,13 +220,23 @@ def server_group() -> None:
 @server_group.command("standalone")
 @_config_option
 @click.option("--threads", type=click.IntRange(1), help="Task runs at once.")
+@management_port_option
 @_verbose_option
-def standalone_command(config: Path | None, threads: int | None, verbose: bool) -> None:
+def standalone_command(
+    config: Path | None,
+    threads: int | None,
+    management_port: int | None,
+    verbose: bool,
+    log_format: str,
+) -> None:
     """Executor, worker and indexer in one process, on the configured Kafka and ES."""
-    _configure_logging(verbose)
-    settings = settings_from(config)
+    configure_logging(verbose, log_format)
+    settings = with_management_port(settings_from(config), management_port)
+    health = new_health(settings)
+    management = management_server(settings, health)
     ensure_topics(settings)
-    run_services(build_services(settings, executor=True, workers=1, threads=threads))
+    services = build_services(settings, executor=True, workers=1, threads=threads, health=health)
+    run_services(services, management)
 
 
 @server_group.command("local")
@@ -190,6 +255,7 @@ def standalone_command(config: Path | None, threads: int | None, verbose: bool) 
     help="Flows to deploy once the server is up.",
 )
 @click.option("--run", "run_flow", metavar="NAMESPACE.FLOW_ID", help="A flow to run once deployed.")
+@management_port_option
 @_verbose_option
 def local_command(
     config: Path | None,
@@ -197,13 +263,17 @@ def local_command(
     threads: int | None,
     deploy_paths: tuple[Path, ...],
     run_flow: str | None,
+    management_port: int | None,
     verbose: bool,
+    log_format: str,
 ) -> None:
     """Start embedded Kafka and Elasticsearch, then every service, until Ctrl-C."""
     from orchestrator.backends import resolve_backends
 
-    _configure_logging(verbose)
-    settings = settings_from(config)
+    configure_logging(verbose, log_format)
+    settings = with_management_port(settings_from(config), management_port)
+    health = new_health(settings)
+    management = management_server(settings, health)
     home = data_dir or settings.data_dir
     backends = resolve_backends(home)
     try:
@@ -213,7 +283,7 @@ def local_command(
                 "elasticsearch": settings.elasticsearch.model_copy(
                     update={"url": backends.elasticsearch_url}
                 ),
-                "security": _local_security(settings, home),
+                "security": local_security(settings, home),
             }
         )
         click.echo(f"Kafka listens on {backends.kafka_bootstrap}")
@@ -222,10 +292,12 @@ def local_command(
         for line in export_lines(backends.kafka_bootstrap, backends.elasticsearch_url, home):
             click.echo(f"  {line}")
         ensure_topics(settings)
-        services = build_services(settings, executor=True, workers=1, threads=threads)
+        services = build_services(
+            settings, executor=True, workers=1, threads=threads, health=health
+        )
         if deploy_paths or run_flow:
             services.append(_Demo(settings, list(deploy_paths), run_flow))
-        run_services(services)
+        run_services(services, management)
     finally:
         backends.stop()
 
@@ -243,7 +315,7 @@ def export_lines(kafka: str, elasticsearch: str, home: Path) -> list[str]:
     ]
 
 
-def _local_security(settings: KestrelSettings, home: Path) -> SecuritySettings:
+def local_security(settings: KestrelSettings, home: Path) -> SecuritySettings:
     """The configured secret key, else one generated once and kept in the data dir."""
     if settings.security.secret_key is not None:
         return settings.security

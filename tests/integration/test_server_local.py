@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
 from conftest import unavailable
+from prometheus_client.parser import text_string_to_metric_families
 from runtime_helpers import KestrelProcess
 
 from orchestrator.backends import BackendError, noida_binary
@@ -19,6 +22,7 @@ DONE = "Kestrel is running; press Ctrl-C to stop."
 
 def _serve(data_dir: Path, log: Path) -> KestrelProcess:
     args = ["server", "local", "--data-dir", str(data_dir), "--deploy", str(EXAMPLES)]
+    args += ["--management-port", "0"]  # 8081 may be taken on a shared machine
     # Its own settings only: nothing from a test run's KESTREL_* environment.
     env = {key: value for key, value in os.environ.items() if not key.startswith("KESTREL_")}
     return KestrelProcess([*args, "--run", "kestrel.examples.hello-world"], env, log).start()
@@ -33,6 +37,26 @@ def _wait_for(process: KestrelProcess, text: str, timeout: float = 120) -> str:
     return process.output()
 
 
+def _check_health_and_metrics(output: str) -> None:
+    """The printed management URL answers: ready, and the demo's execution is counted."""
+    found = re.search(r"Health and metrics on (http://\S+)", output)
+    assert found is not None, output[-3000:]
+    base = found.group(1)
+    with urllib.request.urlopen(f"{base}/health/readiness", timeout=10) as response:
+        assert response.status == 200
+    with urllib.request.urlopen(f"{base}/metrics", timeout=10) as response:
+        text = response.read().decode()
+    ended = [
+        sample
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "kestrel_executor_execution_end_count_total"
+        and sample.labels.get("flow_id") == "hello-world"
+        and sample.labels.get("state") == "SUCCESS"
+    ]
+    assert ended and ended[0].value >= 1, text[-3000:]
+
+
 def test_server_local_runs_the_demo_and_again_after_a_restart(tmp_path: Path) -> None:
     try:
         noida_binary()
@@ -43,6 +67,7 @@ def test_server_local_runs_the_demo_and_again_after_a_restart(tmp_path: Path) ->
         server = _serve(data_dir, tmp_path / f"{start}.log")
         try:
             output = _wait_for(server, DONE)
+            _check_health_and_metrics(output)
         finally:
             exit_code = server.terminate(timeout=60)
         assert "ended SUCCESS" in output
