@@ -26,6 +26,7 @@ def _register_runtime_commands(group: click.Group) -> None:
         secret_key_command,
         server_group,
         topics_group,
+        webserver_command,
         worker_command,
     )
 
@@ -36,6 +37,7 @@ def _register_runtime_commands(group: click.Group) -> None:
         server_group,
         topics_group,
         secret_key_command,
+        webserver_command,
     ):
         group.add_command(command)
     execution = group.commands.get("execution")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import shlex
 import signal
 import sys
@@ -19,6 +20,7 @@ from orchestrator.cli.context import default_instance_id, make_renderer, setting
 from orchestrator.kafka import ensure_topics
 from orchestrator.secrets import SecretCodec
 from orchestrator.settings import KestrelSettings, SecuritySettings
+from orchestrator.webserver.settings import WebserverSettings
 
 log = logging.getLogger("kestrel")
 
@@ -171,7 +173,8 @@ def standalone_command(config: Path | None, threads: int | None, verbose: bool) 
     _configure_logging(verbose)
     settings = settings_from(config)
     ensure_topics(settings)
-    run_services(build_services(settings, executor=True, workers=1, threads=threads))
+    services = build_services(settings, executor=True, workers=1, threads=threads)
+    run_services([*services, _webserver(settings)])
 
 
 @server_group.command("local")
@@ -214,6 +217,7 @@ def local_command(
                     update={"url": backends.elasticsearch_url}
                 ),
                 "security": _local_security(settings, home),
+                "webserver": _local_webserver(settings, home),
             }
         )
         click.echo(f"Kafka listens on {backends.kafka_bootstrap}")
@@ -223,6 +227,7 @@ def local_command(
             click.echo(f"  {line}")
         ensure_topics(settings)
         services = build_services(settings, executor=True, workers=1, threads=threads)
+        services.append(_webserver(settings))
         if deploy_paths or run_flow:
             services.append(_Demo(settings, list(deploy_paths), run_flow))
         run_services(services)
@@ -253,6 +258,52 @@ def _local_security(settings: KestrelSettings, home: Path) -> SecuritySettings:
         key_file.write_text(SecretCodec.new_key())
         key_file.chmod(0o600)
     return SecuritySettings(secret_key=SecretStr(key_file.read_text().strip()))
+
+
+def _webserver(settings: KestrelSettings) -> Service:
+    from orchestrator.webserver.app import WebserverService
+
+    return WebserverService(settings, on_ready=lambda url: click.echo(f"The API listens on {url}"))
+
+
+def _local_webserver(settings: KestrelSettings, home: Path) -> WebserverSettings:
+    """The configured users, else an ``admin`` made once (its password printed once)."""
+    from orchestrator.webserver.auth import hash_secret
+    from orchestrator.webserver.settings import ApiUser
+
+    config = settings.webserver
+    if config.auth.users or not config.auth.enabled:
+        return config
+    password_file = home / "admin.password"
+    if not password_file.exists():
+        home.mkdir(parents=True, exist_ok=True)
+        password_file.write_text(secrets.token_urlsafe(18))
+        password_file.chmod(0o600)
+        click.echo(f"API user: admin, password: {password_file.read_text()} (shown once)")
+    else:
+        click.echo(f"API user: admin, password in {password_file}")
+    user = ApiUser(username="admin", password_hash=hash_secret(password_file.read_text().strip()))
+    auth = config.auth.model_copy(update={"users": (user,)})
+    return config.model_copy(update={"auth": auth})
+
+
+@click.command("webserver")
+@_config_option
+@click.option("--host", help="Interface to listen on (default: webserver.host).")
+@click.option("--port", type=click.IntRange(0, 65535), help="Port (default: webserver.port).")
+@_verbose_option
+def webserver_command(
+    config: Path | None, host: str | None, port: int | None, verbose: bool
+) -> None:
+    """Serve the REST API (Kestra's /api/v1/main/...)."""
+    _configure_logging(verbose)
+    settings = settings_from(config)
+    updates = {key: value for key, value in (("host", host), ("port", port)) if value is not None}
+    if updates:
+        settings = settings.model_copy(
+            update={"webserver": settings.webserver.model_copy(update=updates)}
+        )
+    run_services([_webserver(settings)])
 
 
 @click.command("secret-key")
