@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -19,6 +20,7 @@ log = logging.getLogger("kestrel.webserver")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 REQUEST_ID = web.RequestKey("request_id", str)
+_SAFE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 class ApiError(OrchestratorError):
@@ -112,7 +114,8 @@ def error_response(request_id: str, error: ApiError) -> web.Response:
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Give each request an id; turn every failure into a JSON error, never a traceback."""
-    request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
+    given = request.headers.get("X-Request-Id", "")
+    request_id = given if _SAFE_ID.fullmatch(given) else uuid.uuid4().hex
     request[REQUEST_ID] = request_id
     try:
         response = await handler(request)

@@ -8,6 +8,7 @@ from orchestrator.models.log_level import LogLevel
 from orchestrator.repository import LogFilter
 from orchestrator.webserver.context import context_of
 from orchestrator.webserver.errors import bad_request
+from orchestrator.webserver.inputs import safe_file_name
 from orchestrator.webserver.models import LogSearchQuery, LogView, PagedResults
 from orchestrator.webserver.routes import Registry, parse_query
 from orchestrator.webserver.views import log_json
@@ -100,5 +101,7 @@ async def download_logs(request: web.Request) -> web.Response:
     return web.Response(
         text="\n".join(lines) + ("\n" if lines else ""),
         content_type="text/plain",
-        headers={"Content-Disposition": f'attachment; filename="{execution_id}.log"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="{safe_file_name(execution_id, "execution")}.log"'
+        },
     )

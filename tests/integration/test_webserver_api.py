@@ -75,7 +75,8 @@ async def test_errors_are_json_naming_the_problem(client: Client) -> None:
     assert "nope.nothing" in (await missing.json())["message"]
     invalid = await client.post(
         "/api/v1/main/flows",
-        data="id: x\nnamespace: api.test\ntasks:\n  - id: a\n    type: io.kestra.plugin.core.log.Logg\n",
+        data="id: x\nnamespace: api.test\ntasks:\n  - id: a\n"
+        "    type: io.kestra.plugin.core.log.Logg\n",
         headers=YAML,
     )
     assert invalid.status == 422
