@@ -98,10 +98,9 @@ async def download_logs(request: web.Request) -> web.Response:
         f"{hit.entry.task_id or '-'} {hit.entry.message}"
         for hit in hits
     ]
+    name = safe_file_name(execution_id, "execution")
     return web.Response(
         text="\n".join(lines) + ("\n" if lines else ""),
         content_type="text/plain",
-        headers={
-            "Content-Disposition": f'attachment; filename="{safe_file_name(execution_id, "execution")}.log"'
-        },
+        headers={"Content-Disposition": f'attachment; filename="{name}.log"'},
     )
