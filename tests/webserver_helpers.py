@@ -86,3 +86,32 @@ def running_services(settings: KestrelSettings) -> Iterator[None]:
             service.stop()
         for thread in threads:
             thread.join(timeout=30)
+
+
+ASK = """id: ask
+namespace: api.test
+tasks:
+  - id: wait
+    type: io.kestra.plugin.core.flow.Pause
+    onResume:
+      - id: approver
+        type: STRING
+  - id: after
+    type: io.kestra.plugin.core.debug.Return
+    format: "approved by {{ outputs.wait.onResume.approver }}"
+outputs:
+  - id: by
+    type: STRING
+    value: "{{ outputs.after.value }}"
+"""
+
+UPLOAD = """id: upload
+namespace: api.test
+inputs:
+  - id: data
+    type: FILE
+tasks:
+  - id: show
+    type: io.kestra.plugin.core.log.Log
+    message: "got {{ inputs.data }}"
+"""

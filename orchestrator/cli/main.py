@@ -23,6 +23,7 @@ def _register_runtime_commands(group: click.Group) -> None:
     from orchestrator.cli.deploy import deploy_command
     from orchestrator.cli.services import (
         executor_command,
+        hash_password_command,
         secret_key_command,
         server_group,
         topics_group,
@@ -38,6 +39,7 @@ def _register_runtime_commands(group: click.Group) -> None:
         topics_group,
         secret_key_command,
         webserver_command,
+        hash_password_command,
     ):
         group.add_command(command)
     execution = group.commands.get("execution")

@@ -306,6 +306,15 @@ def webserver_command(
     run_services([_webserver(settings)])
 
 
+@click.command("hash-password")
+@click.password_option(help="The password or API token to hash (asked when not given).")
+def hash_password_command(password: str) -> None:
+    """Print the Argon2 hash of a password or token, for webserver.auth users and tokens."""
+    from orchestrator.webserver.auth import hash_secret
+
+    click.echo(hash_secret(password))
+
+
 @click.command("secret-key")
 def secret_key_command() -> None:
     """Print a new key for security.secret_key (KESTREL_SECURITY__SECRET_KEY)."""

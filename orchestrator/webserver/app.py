@@ -17,6 +17,7 @@ from orchestrator.settings import KestrelSettings
 from orchestrator.storage import LocalStorage
 from orchestrator.webserver import (
     executions,
+    files,
     flows,
     follow,
     logs,
@@ -42,6 +43,7 @@ REGISTRIES: list[Registry] = [
     meta.api,
     webhooks.api,
     executions.api,
+    files.api,
     follow.api,
     flows.api,
     logs.api,
@@ -65,6 +67,9 @@ def build_context(settings: KestrelSettings) -> ApiContext:
         control=ExecutionControl(settings, live, storage_files_only=True),
         storage=LocalStorage.from_settings(settings.storage),
         pool=ThreadPoolExecutor(settings.webserver.threads, thread_name_prefix="api"),
+        stream_pool=ThreadPoolExecutor(
+            settings.webserver.stream_threads, thread_name_prefix="api-stream"
+        ),
     )
 
 

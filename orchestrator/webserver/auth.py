@@ -6,6 +6,7 @@ SHA-256) so a client sending it on every request does not pay Argon2 each time.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hashlib
@@ -40,6 +41,14 @@ class Authenticator:
         return not self._settings.enabled or any(
             path.startswith(prefix) for prefix in self._settings.open_paths
         )
+
+    def known(self, header: str | None) -> bool:
+        """Whether ``header`` was verified before (no Argon2 needed)."""
+        if not header:
+            return False
+        digest = hashlib.sha256(header.encode()).hexdigest()
+        with self._lock:
+            return digest in self._verified
 
     def _check(self, cache_key: str, hashes: list[str], secret: str) -> bool:
         with self._lock:
@@ -91,7 +100,9 @@ def auth_middleware(authenticator: Authenticator) -> web.middleware:  # type: ig
         if request.method == "OPTIONS" or authenticator.is_open(request.path):
             return await handler(request)
         try:
-            authenticator.authenticate(request.headers.get("Authorization"))
+            header = request.headers.get("Authorization")
+            if not authenticator.known(header):  # Argon2 takes tens of ms: not on the loop
+                await asyncio.to_thread(authenticator.authenticate, header)
         except ApiError as exc:
             return error_response(request.get(REQUEST_ID, ""), exc)
         return await handler(request)

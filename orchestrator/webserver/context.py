@@ -31,6 +31,16 @@ class ApiContext:
     control: ExecutionControl
     storage: Storage
     pool: ThreadPoolExecutor
+    stream_pool: ThreadPoolExecutor
+    """Threads of the Kafka readers behind ``?wait`` and the SSE follows, apart from
+    ``pool`` so that many open streams never starve ordinary requests."""
+
+    async def poll(self, call: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        """Run a blocking Kafka read on the streams' threads."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self.stream_pool, functools.partial(call, *args, **kwargs)
+        )
 
     async def run(self, call: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         """Run a blocking call (Elasticsearch, Kafka) on the API's threads."""
@@ -43,6 +53,7 @@ class ApiContext:
         self.control.close()
         self.repositories.close()
         self.pool.shutdown(wait=False, cancel_futures=True)
+        self.stream_pool.shutdown(wait=False, cancel_futures=True)
 
 
 CONTEXT = web.AppKey("context", ApiContext)

@@ -72,7 +72,7 @@ async def wait_for_end(
     deadline = time.monotonic() + context.settings.webserver.wait_timeout
     latest: Execution | None = None
     while time.monotonic() < deadline:
-        for _, _, value in await context.run(watch.poll, 0.5):
+        for _, _, value in await context.poll(watch.poll, 0.5):
             if isinstance(value, Execution) and (latest is None or value.seq >= latest.seq):
                 latest = value
         if latest is not None and settled(latest):
@@ -90,14 +90,14 @@ async def create_and_answer(
     if not wait:
         await context.run(context.control.send, command)
         return web.json_response(created_view(context, command))
-    watch = await context.run(
+    watch = await context.poll(
         ExecutionWatch, context.settings, request.app[PARTITIONS], command.execution_id
     )
     try:
         await context.run(context.control.send, command)
         final = await wait_for_end(context, watch, command.execution_id)
     finally:
-        await context.run(watch.close)
+        await context.poll(watch.close)
     if final is None:
         return web.json_response(created_view(context, command))
     return web.json_response(execution_json(final))

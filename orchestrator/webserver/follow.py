@@ -44,16 +44,16 @@ async def follow_execution(request: web.Request) -> web.StreamResponse:
     """Each new snapshot as ``id: progress``; the last one as ``id: end``."""
     context = context_of(request)
     execution_id = request.match_info["executionId"]
-    watch = await context.run(
+    watch = await context.poll(
         ExecutionWatch, context.settings, request.app[PARTITIONS], execution_id
     )
+    stream = EventStream(request, context.settings.webserver.keepalive_interval)
     try:
         latest = await _latest(context, execution_id)
-        stream = EventStream(request, context.settings.webserver.keepalive_interval)
         await stream.open()
         await stream.send(execution_json(latest), "end" if settled(latest) else "progress")
         while not settled(latest) and not stream.client_gone:
-            for _, _, value in await context.run(watch.poll, 0.5):
+            for _, _, value in await context.poll(watch.poll, 0.5):
                 if isinstance(value, Execution) and value.seq > latest.seq:
                     latest = value
                     await stream.send(
@@ -62,9 +62,9 @@ async def follow_execution(request: web.Request) -> web.StreamResponse:
             await stream.keep_alive()
         return stream.response
     except ConnectionResetError:
-        return web.Response(status=204)  # the client left; nothing more to say
+        return stream.response  # the client left; nothing more to say
     finally:
-        await context.run(watch.close)
+        await context.poll(watch.close)
 
 
 @logs_api.route(
@@ -79,7 +79,7 @@ async def follow_logs(request: web.Request) -> web.StreamResponse:
     execution_id = request.match_info["executionId"]
     latest = await _latest(context, execution_id)
     since = (latest.state.start_date or latest.state.histories[0].date) - timedelta(seconds=5)
-    watch = await context.run(
+    watch = await context.poll(
         ExecutionWatch,
         context.settings,
         request.app[PARTITIONS],
@@ -88,8 +88,8 @@ async def follow_logs(request: web.Request) -> web.StreamResponse:
         logs_since=since,
     )
     seen: set[tuple[int, int]] = set()
+    stream = EventStream(request, context.settings.webserver.keepalive_interval)
     try:
-        stream = EventStream(request, context.settings.webserver.keepalive_interval)
         await stream.open()
         history = await context.run(
             lambda: list(context.repositories.logs.iterate(LogFilter(execution_id=execution_id)))
@@ -100,7 +100,7 @@ async def follow_logs(request: web.Request) -> web.StreamResponse:
         ended = settled(latest)
         idle_polls = 0
         while not stream.client_gone:
-            found = await context.run(watch.poll, 0.5)
+            found = await context.poll(watch.poll, 0.5)
             for partition, offset, value in found:
                 if isinstance(value, LogEntry) and (partition, offset) not in seen:
                     seen.add((partition, offset))
@@ -114,6 +114,6 @@ async def follow_logs(request: web.Request) -> web.StreamResponse:
             await stream.keep_alive()
         return stream.response
     except ConnectionResetError:
-        return web.Response(status=204)
+        return stream.response
     finally:
-        await context.run(watch.close)
+        await context.poll(watch.close)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import unquote
 
 from aiohttp import BodyPartReader, web
 
@@ -16,7 +17,7 @@ _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 def safe_file_name(name: str | None, fallback: str) -> str:
     """A file name that is one plain path part (no separators, no ``..``)."""
-    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    base = unquote(name or "").replace("\\", "/").rsplit("/", 1)[-1]
     cleaned = _SAFE_NAME.sub("_", base).strip(".") or fallback
     return cleaned[:200]
 

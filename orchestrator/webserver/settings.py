@@ -61,3 +61,5 @@ class WebserverSettings(_Section):
     """Largest request body (uploaded FILE inputs included)."""
     threads: int = Field(default=32, ge=2)
     """Threads for blocking calls (Elasticsearch, Kafka reads)."""
+    stream_threads: int = Field(default=256, ge=2)
+    """Threads of the Kafka readers of ``?wait`` and SSE follows (at most that many open)."""

@@ -39,6 +39,9 @@ class Partitions:
 class ExecutionWatch:
     """New snapshots (and optionally log lines) of one execution on Kafka."""
 
+    open_count = 0
+    """Watches not closed yet, in this process (a leak shows here)."""
+
     def __init__(
         self,
         settings: KestrelSettings,
@@ -52,6 +55,8 @@ class ExecutionWatch:
         """Start at the topics' current ends (the logs at ``logs_since`` when given)."""
         self.execution_id = execution_id
         self._tails: list[TopicTail] = []
+        self._closed = False
+        ExecutionWatch.open_count += 1
         if snapshots:
             self._tails.append(
                 TopicTail(
@@ -99,6 +104,10 @@ class ExecutionWatch:
 
     def close(self) -> None:
         """Stop reading."""
+        if self._closed:
+            return
+        self._closed = True
+        ExecutionWatch.open_count -= 1
         for tail in self._tails:
             tail.close()
         self._tails = []
