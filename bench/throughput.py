@@ -77,6 +77,7 @@ def prepare(backends: Backends, work: Path, name: str) -> tuple[KestrelSettings,
         KESTREL_KAFKA__TOPIC_PREFIX=settings.kafka.topic_prefix,
         KESTREL_ELASTICSEARCH_URL=settings.elasticsearch.url,
         KESTREL_MANAGEMENT__PORT="0",  # several processes: any free port each
+        KESTREL_WEBSERVER__PORT="0",
     )
     return settings, env
 

@@ -32,6 +32,7 @@ from pydantic_settings import (
 )
 
 from orchestrator.errors import OrchestratorError
+from orchestrator.webserver.settings import WebserverSettings
 
 ConfigValue = str | int | float | bool
 """A librdkafka configuration value."""
@@ -343,6 +344,7 @@ class KestrelSettings(BaseSettings):
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
     indexer: IndexerSettings = Field(default_factory=IndexerSettings)
     management: ManagementSettings = Field(default_factory=ManagementSettings)
+    webserver: WebserverSettings = Field(default_factory=WebserverSettings)
     data_dir: Path = Field(default_factory=lambda: _default_home() / "data")
     """Where ``kestrel server local`` keeps the embedded backends' data."""
 

@@ -33,6 +33,7 @@ from orchestrator.models.messages import (
     ResumeExecution,
     RunningTaskRun,
     ServiceInstance,
+    SetExecutionLabels,
     SlotDecision,
     SlotOutcome,
     TaskFailure,
@@ -117,6 +118,7 @@ def execution_commands() -> list[KestrelModel]:
             new_execution_id="newExec0000000000000001",
         ),
         DeleteExecution(execution_id=EXECUTION_ID),
+        SetExecutionLabels(execution_id=EXECUTION_ID, labels=({"key": "team", "value": "a"},)),
         ChildEnded(
             execution_id=EXECUTION_ID,
             task_run_id=TASK_RUN_ID,

@@ -24,9 +24,11 @@ def _register_runtime_commands(group: click.Group) -> None:
     from orchestrator.cli.deploy import deploy_command
     from orchestrator.cli.services import (
         executor_command,
+        hash_password_command,
         secret_key_command,
         server_group,
         topics_group,
+        webserver_command,
         worker_command,
     )
 
@@ -38,6 +40,8 @@ def _register_runtime_commands(group: click.Group) -> None:
         server_group,
         topics_group,
         secret_key_command,
+        webserver_command,
+        hash_password_command,
     ):
         group.add_command(command)
     execution = group.commands.get("execution")

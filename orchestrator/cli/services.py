@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import shlex
 import signal
 import threading
@@ -27,6 +28,7 @@ from orchestrator.kafka import ensure_topics
 from orchestrator.management import Health, ManagementServer
 from orchestrator.secrets import SecretCodec
 from orchestrator.settings import KestrelSettings, SecuritySettings
+from orchestrator.webserver.settings import WebserverSettings
 
 log = logging.getLogger("kestrel")
 
@@ -236,7 +238,7 @@ def standalone_command(
     management = management_server(settings, health)
     ensure_topics(settings)
     services = build_services(settings, executor=True, workers=1, threads=threads, health=health)
-    run_services(services, management)
+    run_services([*services, _webserver(settings, health)], management)
 
 
 @server_group.command("local")
@@ -284,6 +286,7 @@ def local_command(
                     update={"url": backends.elasticsearch_url}
                 ),
                 "security": local_security(settings, home),
+                "webserver": _local_webserver(settings, home),
             }
         )
         click.echo(f"Kafka listens on {backends.kafka_bootstrap}")
@@ -295,6 +298,7 @@ def local_command(
         services = build_services(
             settings, executor=True, workers=1, threads=threads, health=health
         )
+        services.append(_webserver(settings, health))
         if deploy_paths or run_flow:
             services.append(_Demo(settings, list(deploy_paths), run_flow))
         run_services(services, management)
@@ -325,6 +329,76 @@ def local_security(settings: KestrelSettings, home: Path) -> SecuritySettings:
         key_file.write_text(SecretCodec.new_key())
         key_file.chmod(0o600)
     return SecuritySettings(secret_key=SecretStr(key_file.read_text().strip()))
+
+
+def _webserver(settings: KestrelSettings, health: Health) -> Service:
+    from orchestrator.webserver.app import WebserverService
+
+    return WebserverService(
+        settings,
+        on_ready=lambda url: click.echo(f"The API listens on {url}"),
+        probe=health.probe("webserver"),
+    )
+
+
+def _local_webserver(settings: KestrelSettings, home: Path) -> WebserverSettings:
+    """The configured users, else an ``admin`` made once (its password printed once)."""
+    from orchestrator.webserver.auth import hash_secret
+    from orchestrator.webserver.settings import ApiUser
+
+    config = settings.webserver
+    if config.auth.users or not config.auth.enabled:
+        return config
+    password_file = home / "admin.password"
+    if not password_file.exists():
+        home.mkdir(parents=True, exist_ok=True)
+        password_file.write_text(secrets.token_urlsafe(18))
+        password_file.chmod(0o600)
+        click.echo(f"API user: admin, password: {password_file.read_text()} (shown once)")
+    else:
+        click.echo(f"API user: admin, password in {password_file}")
+    user = ApiUser(username="admin", password_hash=hash_secret(password_file.read_text().strip()))
+    auth = config.auth.model_copy(update={"users": (user,)})
+    return config.model_copy(update={"auth": auth})
+
+
+@click.command("webserver")
+@_config_option
+@click.option("--host", help="Interface to listen on (default: webserver.host).")
+@click.option("--port", type=click.IntRange(0, 65535), help="Port (default: webserver.port).")
+@click.option("--instance-id", help="Accepted for symmetry with the other services (unused).")
+@management_port_option
+@_verbose_option
+def webserver_command(
+    config: Path | None,
+    host: str | None,
+    port: int | None,
+    instance_id: str | None,
+    management_port: int | None,
+    verbose: bool,
+    log_format: str,
+) -> None:
+    """Serve the REST API (Kestra's /api/v1/main/...)."""
+    del instance_id  # the API keeps no group membership
+    configure_logging(verbose, log_format)
+    settings = with_management_port(settings_from(config), management_port)
+    updates = {key: value for key, value in (("host", host), ("port", port)) if value is not None}
+    if updates:
+        settings = settings.model_copy(
+            update={"webserver": settings.webserver.model_copy(update=updates)}
+        )
+    health = new_health(settings)
+    management = management_server(settings, health)
+    run_services([_webserver(settings, health)], management)
+
+
+@click.command("hash-password")
+@click.password_option(help="The password or API token to hash (asked when not given).")
+def hash_password_command(password: str) -> None:
+    """Print the Argon2 hash of a password or token, for webserver.auth users and tokens."""
+    from orchestrator.webserver.auth import hash_secret
+
+    click.echo(hash_secret(password))
 
 
 @click.command("secret-key")

@@ -89,12 +89,20 @@ class RestartExecution(Message):
 
 
 class ReplayExecution(Message):
-    """Replay an execution from ``task_run_id`` as a new execution ``new_execution_id``."""
+    """Replay an execution from ``task_run_id`` (None: from the start) as ``new_execution_id``."""
 
     type: Literal["replay"] = "replay"
     execution_id: str
-    task_run_id: str
+    task_run_id: str | None = None
     new_execution_id: str
+
+
+class SetExecutionLabels(Message):
+    """Replace the labels of an ended execution (``system.*`` ones are kept)."""
+
+    type: Literal["labels"] = "labels"
+    execution_id: str
+    labels: Labels = ()
 
 
 class DeleteExecution(Message):
@@ -164,6 +172,7 @@ ExecutionCommand = Annotated[
     | RestartExecution
     | ReplayExecution
     | DeleteExecution
+    | SetExecutionLabels
     | ChildEnded
     | TimerFired
     | WorkerLost

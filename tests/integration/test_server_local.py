@@ -25,6 +25,7 @@ def _serve(data_dir: Path, log: Path) -> KestrelProcess:
     args += ["--management-port", "0"]  # 8081 may be taken on a shared machine
     # Its own settings only: nothing from a test run's KESTREL_* environment.
     env = {key: value for key, value in os.environ.items() if not key.startswith("KESTREL_")}
+    env["KESTREL_WEBSERVER__PORT"] = "0"  # 8080 too
     return KestrelProcess([*args, "--run", "kestrel.examples.hello-world"], env, log).start()
 
 
