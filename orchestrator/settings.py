@@ -264,6 +264,17 @@ class RuntimeSettings(_Section):
     """Seconds a service waits for records before checking its timers."""
 
 
+class SchedulerSettings(_Section):
+    """The scheduler (orchestrator/scheduler)."""
+
+    backfill_pace: float = Field(default=0.0, ge=0)
+    """Seconds at least between two slots of one backfill (besides waiting for the previous
+    slot's execution to end, as every schedule does)."""
+    poll_timeout: float = Field(default=0.05, gt=0)
+    """Seconds the scheduler waits for commands before evaluating due triggers (a due slot
+    wakes it sooner)."""
+
+
 class IndexerSettings(_Section):
     """The indexer: consumer group, buffering and retries of bulk requests to Elasticsearch."""
 
@@ -329,6 +340,7 @@ class KestrelSettings(BaseSettings):
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
     indexer: IndexerSettings = Field(default_factory=IndexerSettings)
+    scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     data_dir: Path = Field(default_factory=lambda: _default_home() / "data")
     """Where ``kestrel server local`` keeps the embedded backends' data."""
 
