@@ -25,6 +25,7 @@ from executor.flows import FlowStore
 from executor.outputs import KafkaSink
 from executor.shell import EngineShell
 from executor.store import ExecutionStore
+from executor.trigger_notices import TriggerNotifier
 from executor.workers import WorkerMonitor
 from orchestrator.kafka import (
     TOPICS,
@@ -52,6 +53,7 @@ from orchestrator.models.messages import (
     WorkerTaskResult,
 )
 from orchestrator.models.state import utcnow
+from orchestrator.models.trigger_commands import ExecutionEnded
 from orchestrator.secrets import secret_codec
 from orchestrator.settings import KestrelSettings
 from orchestrator.templating import TemplateRenderer
@@ -99,6 +101,7 @@ class ExecutorProcessor:
         self._started = clock()
         self.processed = 0
         self.flows = FlowStore(settings)
+        self.triggers = TriggerNotifier(self.flows)
         self.workers = WorkerMonitor(settings)
         self._producer, self._sink = self._new_producer()
         self._consumer = KafkaConsumer(
@@ -287,9 +290,15 @@ class ExecutorProcessor:
                     known.id,
                     known.seq,
                 )
+        before = self.shell.execution(event.execution_id)
         outcome = self.shell.apply(event, now, self._sink, record.partition)
+        after = self.shell.execution(event.execution_id)
+        self.triggers.notify(before, after, self._send_trigger_command)
         if outcome.dead_letter is not None:
             self._dead_letter(record, outcome.dead_letter)
+
+    def _send_trigger_command(self, key: str, notice: ExecutionEnded) -> None:
+        self._producer.send(TOPICS.trigger_commands, key, notice)
 
     def _dead_letter(self, record: Record, reason: str) -> None:
         letter = dead_letter(record, reason, "executor")

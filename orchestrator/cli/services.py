@@ -88,8 +88,9 @@ def build_services(
     threads: int | None,
     indexer: bool = True,
     instance_id: str | None = None,
+    scheduler: bool = False,
 ) -> list[Service]:
-    """Create the services of this process (executor, workers, and the indexer)."""
+    """Create the services of this process (executor, workers, scheduler, the indexer)."""
     from executor.processor import ExecutorProcessor
     from worker.service import WorkerService
 
@@ -101,6 +102,11 @@ def build_services(
     for index in range(workers):
         name = instance_id or default_instance_id(settings, f"worker-{index}")
         services.append(WorkerService(settings, name, renderer, threads))
+    if scheduler:
+        from orchestrator.scheduler.service import SchedulerService
+
+        name = instance_id or default_instance_id(settings, "scheduler")
+        services.append(SchedulerService(settings, name, renderer))
     if indexer:
         services += _optional_indexer(settings)
     return services
@@ -139,6 +145,21 @@ def executor_command(config: Path | None, instance_id: str | None, verbose: bool
     run_services(services)
 
 
+@click.command("scheduler")
+@_config_option
+@click.option("--instance-id", help="Stable id of this scheduler (static group membership).")
+@_verbose_option
+def scheduler_command(config: Path | None, instance_id: str | None, verbose: bool) -> None:
+    """Run a scheduler: fires the triggers of its partitions, each slot exactly once."""
+    _configure_logging(verbose)
+    settings = settings_from(config)
+    ensure_topics(settings)
+    from orchestrator.scheduler.service import SchedulerService
+
+    name = instance_id or default_instance_id(settings, "scheduler")
+    run_services([SchedulerService(settings, name, make_renderer())])
+
+
 @click.command("worker")
 @_config_option
 @click.option("--threads", type=click.IntRange(1), help="Task runs at once.")
@@ -167,11 +188,13 @@ def server_group() -> None:
 @click.option("--threads", type=click.IntRange(1), help="Task runs at once.")
 @_verbose_option
 def standalone_command(config: Path | None, threads: int | None, verbose: bool) -> None:
-    """Executor, worker and indexer in one process, on the configured Kafka and ES."""
+    """Executor, worker, scheduler and indexer in one process, on the configured Kafka and ES."""
     _configure_logging(verbose)
     settings = settings_from(config)
     ensure_topics(settings)
-    run_services(build_services(settings, executor=True, workers=1, threads=threads))
+    run_services(
+        build_services(settings, executor=True, workers=1, threads=threads, scheduler=True)
+    )
 
 
 @server_group.command("local")
@@ -222,7 +245,9 @@ def local_command(
         for line in export_lines(backends.kafka_bootstrap, backends.elasticsearch_url, home):
             click.echo(f"  {line}")
         ensure_topics(settings)
-        services = build_services(settings, executor=True, workers=1, threads=threads)
+        services = build_services(
+            settings, executor=True, workers=1, threads=threads, scheduler=True
+        )
         if deploy_paths or run_flow:
             services.append(_Demo(settings, list(deploy_paths), run_flow))
         run_services(services)

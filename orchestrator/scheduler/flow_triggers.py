@@ -18,7 +18,12 @@ from orchestrator.models.messages import TriggerState
 from orchestrator.models.trigger_commands import ExecutionEnded
 from orchestrator.models.trigger_parts import PreconditionWindow, UpstreamRun
 from orchestrator.models.triggers import FlowTrigger, Preconditions, TimeWindow, WhereFilter
-from orchestrator.scheduler.conditions import ConditionContext, UpstreamExecution, conditions_hold
+from orchestrator.scheduler.conditions import (
+    ConditionContext,
+    ConditionError,
+    UpstreamExecution,
+    conditions_hold,
+)
 from orchestrator.scheduler.decision import Decision, Firing, FlowRef, build_create, fired
 from orchestrator.templating import TemplateRenderer
 
@@ -199,3 +204,35 @@ def advance_window(
     if complete and preconditions.reset_on_success:
         return PreconditionWindow(start=start, matched={}), True
     return PreconditionWindow(start=start, matched=kept), complete
+
+
+_PREFILTERED = {"ExecutionFlow", "ExecutionNamespace", "ExecutionStatus"}
+
+
+def may_concern(trigger: FlowTrigger, namespace: str, flow_id: str, state: str) -> bool:
+    """A cheap first filter, for the executor: whether an end may concern ``trigger``.
+
+    Only ``states``, the preconditions' flows and the top-level conditions on the flow,
+    namespace and state are checked; the scheduler evaluates everything again.
+    """
+    if trigger.disabled or not trigger.listens_to(state):
+        return False
+    preconditions = trigger.preconditions
+    if preconditions is not None and preconditions.flows and not preconditions.where:
+        named = {(each.namespace, each.flow_id) for each in preconditions.flows}
+        if (namespace, flow_id) not in named:
+            return False
+    simple = [
+        each
+        for each in trigger.conditions
+        if str(each.get("type", "")).rsplit(".", 1)[-1].removesuffix("Condition") in _PREFILTERED
+    ]
+    if not simple:
+        return True
+    context = ConditionContext(
+        execution=UpstreamExecution(id="", namespace=namespace, flow_id=flow_id, state=state)
+    )
+    try:
+        return conditions_hold(simple, context)
+    except ConditionError:
+        return True  # the scheduler reports it

@@ -1,0 +1,102 @@
+"""The scheduler through the real broker: slots fired exactly once, across kill -9.
+
+Scheduler, executor and worker run as separate processes (tests/runtime_helpers.py); a
+killed scheduler is restarted with the same instance id (BACKENDS.md: static membership).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from runtime_helpers import Cluster
+from scheduler_helpers import FiredWatcher, assert_each_slot_once, write_flow
+
+from orchestrator.cli.deploy import deploy_files
+from orchestrator.kafka import ensure_topics
+from orchestrator.settings import KestrelSettings
+
+pytestmark = pytest.mark.integration
+
+EVERY_SECOND = """id: {flow_id}
+namespace: tests.scheduler
+tasks:
+  - id: hello
+    type: io.kestra.plugin.core.log.Log
+    message: "slot {{{{ trigger.date }}}}"
+triggers:
+  - id: every-second
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "* * * * * *"
+    withSeconds: true
+"""
+
+
+@pytest.fixture
+def cluster(settings: KestrelSettings, tmp_path: Path) -> Iterator[Cluster]:
+    ensure_topics(settings)
+    running = Cluster(settings, tmp_path)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def fired(settings: KestrelSettings) -> Iterator[FiredWatcher]:
+    ensure_topics(settings)
+    watching = FiredWatcher(settings)
+    yield watching
+    watching.close()
+
+
+def _deploy_every_second(settings: KestrelSettings, tmp_path: Path, *flow_ids: str) -> None:
+    for flow_id in flow_ids:
+        write_flow(tmp_path / "flows", flow_id, EVERY_SECOND.format(flow_id=flow_id))
+    deploy_files(settings, [tmp_path / "flows"])
+
+
+def test_every_second_fires_each_slot_exactly_once(
+    settings: KestrelSettings, tmp_path: Path, cluster: Cluster, fired: FiredWatcher
+) -> None:
+    """Over a 20-slot window (shorter than the issue's minute, to spare the shared CI)."""
+    _deploy_every_second(settings, tmp_path, "ticker")
+    cluster.start("executor", "executor-0")
+    cluster.start("worker", "worker-0")
+    cluster.start("scheduler", "scheduler-0")
+    fired.wait(lambda: len(fired.fired("ticker")) >= 20, 90, "20 slots " + cluster.logs())
+    assert_each_slot_once(fired.dates("ticker"))
+
+
+def test_kill_9_of_the_scheduler_loses_and_repeats_no_slot(
+    settings: KestrelSettings, tmp_path: Path, cluster: Cluster, fired: FiredWatcher
+) -> None:
+    _deploy_every_second(settings, tmp_path, "ticker")
+    cluster.start("executor", "executor-0")
+    cluster.start("worker", "worker-0")
+    scheduler = cluster.start("scheduler", "scheduler-0")
+    for round_ in range(2):
+        target = len(fired.fired("ticker")) + 4
+        fired.wait(
+            lambda target=target: len(fired.fired("ticker")) >= target, 60, f"round {round_}"
+        )
+        scheduler.kill9()
+        scheduler.start()
+    target = len(fired.fired("ticker")) + 5
+    fired.wait(lambda: len(fired.fired("ticker")) >= target, 60, "slots after the restarts")
+    assert_each_slot_once(fired.dates("ticker"))
+
+
+def test_two_schedulers_share_the_triggers_without_double_firing(
+    settings: KestrelSettings, tmp_path: Path, cluster: Cluster, fired: FiredWatcher
+) -> None:
+    flows = [f"ticker-{index}" for index in range(6)]
+    _deploy_every_second(settings, tmp_path, *flows)
+    cluster.start("executor", "executor-0")
+    cluster.start("worker", "worker-0")
+    cluster.start("scheduler", "scheduler-a")
+    cluster.start("scheduler", "scheduler-b")
+    fired.wait(
+        lambda: all(len(fired.fired(flow)) >= 8 for flow in flows), 120, "8 slots of each flow"
+    )
+    for flow in flows:
+        assert_each_slot_once(fired.dates(flow))
