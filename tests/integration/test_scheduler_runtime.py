@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from runtime_helpers import Cluster
+from runtime_helpers import Cluster, kestrel_cli
 from scheduler_helpers import FiredWatcher, assert_each_slot_once, write_flow
 
 from orchestrator.cli.deploy import deploy_files
@@ -100,3 +100,74 @@ def test_two_schedulers_share_the_triggers_without_double_firing(
     )
     for flow in flows:
         assert_each_slot_once(fired.dates(flow))
+
+
+HOURLY = """id: backfilled
+namespace: tests.scheduler
+tasks:
+  - id: hello
+    type: io.kestra.plugin.core.log.Log
+    message: "slot {{ trigger.date }}"
+triggers:
+  - id: hourly
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "0 * * * *"
+"""
+
+
+def test_backfill_of_500_slots_paused_resumed_and_killed_fires_each_once(
+    settings: KestrelSettings, tmp_path: Path, cluster: Cluster, fired: FiredWatcher
+) -> None:
+    write_flow(tmp_path / "flows", "backfilled", HOURLY)
+    deploy_files(settings, [tmp_path / "flows"])
+    cluster.start("executor", "executor-0")
+    cluster.start("worker", "worker-0")
+    scheduler = cluster.start("scheduler", "scheduler-0")
+    key = "tests.scheduler/backfilled/hourly"
+    fired.wait(lambda: key in fired.states, 60, "the trigger's first state")
+    args = ["tests.scheduler", "backfilled", "hourly"]
+    result = kestrel_cli(
+        settings,
+        "trigger", "backfill", *args,
+        "--start", "2024-01-01T00:00:00", "--end", "2024-01-21T19:00:00",
+        "--label", "origin=backfill", "--input", "unused=1",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+
+    def backfilled() -> list[str]:
+        return [
+            str(each.trigger.variables["date"])
+            for each in fired.fired("backfilled")
+            if each.trigger is not None and any(label.key == "origin" for label in each.labels)
+        ]
+
+    fired.wait(lambda: len(backfilled()) >= 100, 180, "100 backfilled slots")
+    assert kestrel_cli(settings, "trigger", "backfill", "pause", *args).exit_code == 0
+
+    def paused() -> bool:
+        progress = fired.states[key].backfill
+        return progress is not None and progress.paused
+
+    fired.wait(paused, 30, "the backfill paused")
+    progress = fired.states[key].backfill
+    assert progress is not None
+    # The state and the Creates are committed together: what the state says is what fired.
+    assert len(backfilled()) == progress.fired
+    listing = kestrel_cli(settings, "trigger", "list", "--namespace", "tests.scheduler")
+    assert f"{progress.fired}/500" in listing.output and "paused" in listing.output
+    assert kestrel_cli(settings, "trigger", "backfill", "resume", *args).exit_code == 0
+    fired.wait(lambda: len(backfilled()) >= progress.fired + 100, 180, "100 more slots")
+    scheduler.kill9()
+    scheduler.start()
+    fired.wait(lambda: len(backfilled()) >= 500, 300, "500 backfilled slots")
+    fired.wait(
+        lambda: (state := fired.states[key].backfill) is not None and state.next_date is None,
+        30,
+        "the backfill done",
+    )
+    dates = backfilled()
+    assert len(dates) == 500
+    assert_each_slot_once(dates, step_seconds=3600)
+    assert dates[0] == "2024-01-01T00:00:00+00:00"
+    assert dates[-1] == "2024-01-21T19:00:00+00:00"
+    assert dates == sorted(dates)  # in order
