@@ -7,6 +7,7 @@ killed scheduler is restarted with the same instance id (BACKENDS.md: static mem
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,8 @@ from runtime_helpers import Cluster, kestrel_cli
 from scheduler_helpers import FiredWatcher, assert_each_slot_once, write_flow
 
 from orchestrator.cli.deploy import deploy_files
-from orchestrator.kafka import ensure_topics
+from orchestrator.kafka import TOPICS, KafkaProducer, ensure_topics
+from orchestrator.models.messages import TriggerState
 from orchestrator.settings import KestrelSettings
 
 pytestmark = pytest.mark.integration
@@ -171,3 +173,55 @@ def test_backfill_of_500_slots_paused_resumed_and_killed_fires_each_once(
     assert dates[0] == "2024-01-01T00:00:00+00:00"
     assert dates[-1] == "2024-01-21T19:00:00+00:00"
     assert dates == sorted(dates)  # in order
+
+
+def test_a_lock_on_an_execution_that_is_gone_is_released_on_restore(
+    settings: KestrelSettings, tmp_path: Path, cluster: Cluster, fired: FiredWatcher
+) -> None:
+    """Kestra #14393, #8459: a trigger never stays locked to an execution that ended."""
+    _deploy_every_second(settings, tmp_path, "ticker")
+    key = "tests.scheduler/ticker/every-second"
+    stale = TriggerState(
+        namespace="tests.scheduler",
+        flow_id="ticker",
+        trigger_id="every-second",
+        flow_revision=1,
+        next_date=datetime.now(UTC),
+        execution_id="an-execution-that-never-existed",
+        fingerprint="* * * * * *|UTC|True",
+        trigger_type="io.kestra.plugin.core.trigger.Schedule",
+    )
+    with KafkaProducer(settings) as producer:
+        producer.send(TOPICS.triggers, key, stale)
+        producer.flush()
+    cluster.start("executor", "executor-0")
+    cluster.start("worker", "worker-0")
+    cluster.start("scheduler", "scheduler-0")
+    fired.wait(lambda: len(fired.fired("ticker")) >= 3, 60, "slots after the unlock")
+    listing = kestrel_cli(settings, "trigger", "list", "--json")
+    assert key.split("/")[1] in listing.output
+
+
+def test_trigger_cli_disable_enable_unlock_and_errors(
+    settings: KestrelSettings, tmp_path: Path, cluster: Cluster, fired: FiredWatcher
+) -> None:
+    _deploy_every_second(settings, tmp_path, "ticker")
+    cluster.start("scheduler", "scheduler-0")  # no executor: the trigger stays locked
+    key = "tests.scheduler/ticker/every-second"
+    args = ["tests.scheduler", "ticker", "every-second"]
+    fired.wait(lambda: len(fired.fired("ticker")) == 1, 60, "the first slot")
+    fired.wait(lambda: fired.states[key].execution_id is not None, 30, "the lock")
+    listing = kestrel_cli(settings, "trigger", "list")
+    assert fired.states[key].execution_id in listing.output  # locked-by
+    assert kestrel_cli(settings, "trigger", "disable", *args).exit_code == 0
+    fired.wait(lambda: fired.states[key].disabled, 30, "disabled")
+    assert kestrel_cli(settings, "trigger", "unlock", *args).exit_code == 0
+    fired.wait(lambda: fired.states[key].execution_id is None, 30, "unlocked")
+    count = len(fired.fired("ticker"))
+    assert kestrel_cli(settings, "trigger", "enable", *args).exit_code == 0
+    fired.wait(lambda: len(fired.fired("ticker")) > count, 30, "a slot once enabled")
+    unknown = kestrel_cli(settings, "trigger", "disable", "tests.scheduler", "ticker", "nope")
+    assert unknown.exit_code != 0
+    assert "has no trigger 'nope' (its triggers: every-second)" in unknown.output
+    backfill = kestrel_cli(settings, "trigger", "backfill", "pause", *args)
+    assert backfill.exit_code == 0  # accepted; the scheduler dead-letters it: no backfill
