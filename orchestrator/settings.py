@@ -273,6 +273,8 @@ class SchedulerSettings(_Section):
     poll_timeout: float = Field(default=0.05, gt=0)
     """Seconds the scheduler waits for commands before evaluating due triggers (a due slot
     wakes it sooner)."""
+    poll_threads: int = Field(default=4, ge=1)
+    """Polling triggers evaluated at once (in threads, never in the scheduler's loop)."""
 
 
 class IndexerSettings(_Section):

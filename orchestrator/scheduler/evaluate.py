@@ -8,7 +8,18 @@ from orchestrator.models.messages import TriggerState
 from orchestrator.models.triggers import Schedule
 from orchestrator.scheduler.decision import Decision, new_state
 from orchestrator.scheduler.definitions import TriggerDefinition
+from orchestrator.scheduler.polling import PollingTrigger, poll_due
 from orchestrator.scheduler.schedules import ScheduleContext, evaluate_schedule, recover, wake_at
+
+
+def wants_poll(definition: TriggerDefinition, state: TriggerState | None, now: datetime) -> bool:
+    """Whether a polling trigger must be polled now."""
+    return (
+        isinstance(definition.trigger, PollingTrigger)
+        and definition.active
+        and state is not None
+        and poll_due(state, now)
+    )
 
 
 def evaluate(
@@ -36,10 +47,14 @@ def evaluate(
                 return Decision(recovered)
             return decision
         return evaluate_schedule(trigger, state, definition.ref, ctx)
-    # Flow triggers fire on commands and webhooks through the API: here they only get a
-    # state (so that `kestrel trigger list` shows them) that follows the flow's revision.
+    # Flow triggers fire on commands, webhooks through the API, polling triggers when their
+    # poll (in a thread) returns: here they only get a state (so that `kestrel trigger
+    # list` shows them) that follows the flow's revision.
     if state is None:
-        return Decision(new_state(definition.ref, trigger, ctx.now))
+        state = new_state(definition.ref, trigger, ctx.now)
+        if isinstance(trigger, PollingTrigger):
+            state = state.model_copy(update={"next_date": ctx.now})  # poll at once
+        return Decision(state)
     if state.flow_revision != definition.ref.revision:
         return Decision(
             state.model_copy(update={"flow_revision": definition.ref.revision, "updated": ctx.now})
@@ -51,6 +66,11 @@ def next_wake(
     definition: TriggerDefinition, state: TriggerState, pace: timedelta
 ) -> datetime | None:
     """When the trigger must be evaluated again (None: only on a command or a flow change)."""
-    if isinstance(definition.trigger, Schedule) and definition.active:
+    if not definition.active:
+        return None
+    if isinstance(definition.trigger, Schedule):
         return wake_at(definition.trigger, state, pace)
+    polling = isinstance(definition.trigger, PollingTrigger)
+    if polling and not state.disabled and state.execution_id is None:
+        return state.next_date or state.updated
     return None

@@ -20,6 +20,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from orchestrator.kafka import (
@@ -44,9 +45,10 @@ from orchestrator.models.trigger_parts import trigger_key
 from orchestrator.scheduler.commands import apply_command
 from orchestrator.scheduler.conditions import ConditionError
 from orchestrator.scheduler.decision import Decision, Firing
-from orchestrator.scheduler.definitions import TriggerDefinitions
-from orchestrator.scheduler.evaluate import evaluate, next_wake
+from orchestrator.scheduler.definitions import TriggerDefinition, TriggerDefinitions
+from orchestrator.scheduler.evaluate import evaluate, next_wake, wants_poll
 from orchestrator.scheduler.locks import stale_locks
+from orchestrator.scheduler.polling import Poll, PollContext, PollingTrigger, after_poll
 from orchestrator.scheduler.schedules import ScheduleContext
 from orchestrator.settings import KestrelSettings
 from orchestrator.templating import TemplateRenderer
@@ -98,6 +100,10 @@ class SchedulerService:
         self._injected: list[TriggerCommand] = []
         self._stop = threading.Event()
         self.fired = 0
+        self._polls: dict[str, Future[list[Poll]]] = {}
+        self._pool = ThreadPoolExecutor(
+            max_workers=settings.scheduler.poll_threads, thread_name_prefix="poll"
+        )
         self.definitions = TriggerDefinitions(settings)
         self._producer = self._new_producer()
         self._consumer = KafkaConsumer(
@@ -177,8 +183,9 @@ class SchedulerService:
                 )
                 now = self._clock()
                 self._dirty |= self._due(now)
-                if records or self._dirty or self._letters or self._injected:
-                    self._transact(records, now)
+                polled = [key for key, future in self._polls.items() if future.done()]
+                if records or self._dirty or self._letters or self._injected or polled:
+                    self._transact(records, now, polled)
         finally:
             self.close()
 
@@ -197,6 +204,8 @@ class SchedulerService:
         timeout = self.settings.scheduler.poll_timeout
         if self._dirty or self._injected:
             return 0.0
+        if self._polls:  # a poll may end any time: look again soon
+            timeout = min(timeout, 0.02)
         if self._wakes:
             left = (self._wakes[0][0] - self._clock()).total_seconds()
             timeout = min(timeout, max(left, 0.0))
@@ -211,8 +220,9 @@ class SchedulerService:
                 due.add(key)
         return due
 
-    def _transact(self, records: list[Record], now: datetime) -> None:
+    def _transact(self, records: list[Record], now: datetime, polled: list[str]) -> None:
         batch = _Batch(self._letters)
+        finished = {key: self._polls.pop(key) for key in polled}
         injected, self._injected = self._injected, []
         dirty, self._dirty = self._dirty, set()
         self._letters = []
@@ -222,6 +232,8 @@ class SchedulerService:
                 self._apply(command, batch, now)
             for record in records:
                 self._take_record(record, batch, now)
+            for key, future in finished.items():
+                self._take_poll(key, future, batch, now)
             for key in sorted(dirty | batch.evaluated):
                 self._evaluate(key, batch, now)
             self._produce(batch, now)
@@ -235,7 +247,7 @@ class SchedulerService:
             log.warning("transaction aborted (%s); the batch is redone", exc)
             self._letters = batch.letters + self._letters
             self._injected = injected + self._injected
-            self._dirty |= dirty
+            self._dirty |= dirty | set(finished)  # polled again: the results are lost
             self._consumer.rewind(records)
             self._producer.close()
             self._producer = self._new_producer()
@@ -304,6 +316,37 @@ class SchedulerService:
             log.error("trigger %s: %s", key, exc)
             return
         self._take(key, decision, batch)
+        state = self._current(key, batch)
+        if key not in self._polls and wants_poll(definition, state, now):
+            self._submit_poll(key, definition, now)
+
+    def _submit_poll(self, key: str, definition: TriggerDefinition, now: datetime) -> None:
+        trigger = definition.trigger
+        if not isinstance(trigger, PollingTrigger) or self._renderer is None:
+            log.error("trigger %s cannot poll: the scheduler has no template renderer", key)
+            return
+        context = PollContext(renderer=self._renderer, ref=definition.ref, now=now)
+        self._polls[key] = self._pool.submit(trigger.evaluate, context)
+
+    def _take_poll(
+        self, key: str, future: Future[list[Poll]], batch: _Batch, now: datetime
+    ) -> None:
+        definition = self.definitions.by_key.get(key)
+        state = self._current(key, batch)
+        if (
+            definition is None
+            or state is None
+            or not isinstance(definition.trigger, PollingTrigger)
+        ):
+            return
+        try:
+            polls = future.result()
+        except Exception as exc:  # a plugin's failure: logged, polled again next interval
+            log.error("trigger %s: the poll failed: %s", key, exc)
+            polls = []
+        decision = after_poll(definition.trigger, state, definition.ref, polls, now, self._renderer)
+        self._take(key, decision, batch)
+        batch.evaluated.add(key)
 
     def _take(self, key: str, decision: Decision, batch: _Batch) -> None:
         if decision.state is not None:
@@ -349,6 +392,8 @@ class SchedulerService:
         definition = self.definitions.by_key.get(key)
         state = self.states.get(key)
         wake = None
+        if key in self._polls:
+            return  # woken when its poll ends
         if definition is not None and state is not None and self.owns(key):
             wake = next_wake(definition, state, self._pace)
         if wake is None:
@@ -363,6 +408,7 @@ class SchedulerService:
 
     def close(self) -> None:
         """Leave the group and close every client (safe to call twice)."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
         for closer in (self._consumer.close, self._producer.close, self.definitions.close):
             try:
                 closer()
