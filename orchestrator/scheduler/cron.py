@@ -88,8 +88,13 @@ class CronSchedule:
     def previous_before(self, instant: datetime) -> datetime | None:
         """The last slot strictly before ``instant``, or None if there is none."""
         zone = self.zone
-        wall = instant.astimezone(zone).replace(tzinfo=None) + timedelta(hours=3)
-        iterator = self._iterator(wall, backwards=True)
+        local = instant.astimezone(zone)
+        wall = local.replace(tzinfo=None)
+        if local.fold == 1:
+            # In the second pass of a repeated hour no slot fires: the previous one is in
+            # the first pass, up to an hour later on the wall clock.
+            wall += timedelta(hours=1)
+        iterator = self._iterator(wall + timedelta(microseconds=1), backwards=True)
         for _ in range(100_000):
             try:
                 candidate = instant_of(iterator.get_prev(datetime), zone)
