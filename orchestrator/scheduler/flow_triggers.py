@@ -90,7 +90,8 @@ def on_upstream_end(
         renderer=renderer,
         now=now,
     )
-    return Decision(fired(state, create, now, lock=False), (Firing(create, ended.ended),))
+    after = fired(state, create, now, lock=False).model_copy(update={"last_date": now})
+    return Decision(after, (Firing(create, ended.ended),))
 
 
 # ---- preconditions ----------------------------------------------------------------------

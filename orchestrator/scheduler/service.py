@@ -57,7 +57,8 @@ log = logging.getLogger("kestrel.scheduler")
 
 ROLE = "scheduler"
 DELAY_METRIC = "kestrel.trigger.delay"
-"""The metric of each firing: seconds from the slot's date to the Create decision."""
+"""The metric of each firing: seconds from the slot's date to its Create being produced
+(in the transaction that commits it)."""
 
 _GONE = None  # an overlay entry: the trigger's state is deleted (tombstone)
 
@@ -355,6 +356,9 @@ class SchedulerService:
 
     def _produce(self, batch: _Batch, now: datetime) -> None:
         send = self._producer.send
+        # The delay runs to now, when the batch is decided and produced, not to when the
+        # loop woke up: a large batch's last firings are later than its first.
+        produced = self._clock()
         for key, state in batch.states.items():
             send(TOPICS.triggers, key, state)
         for firing in batch.firings:
@@ -367,7 +371,7 @@ class SchedulerService:
                 flow_id=create.flow_id,
                 name=DELAY_METRIC,
                 metric_type="timer",
-                value=max((now - firing.due).total_seconds(), 0.0),
+                value=max((produced - firing.due).total_seconds(), 0.0),
                 tags={"trigger": trigger_id},
                 timestamp=now,
             )
