@@ -12,8 +12,8 @@ end is reported exactly once:
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
-from executor.flows import FlowStore
 from orchestrator.models.execution import Execution
 from orchestrator.models.flow import Flow
 from orchestrator.models.trigger_commands import ExecutionEnded
@@ -21,10 +21,24 @@ from orchestrator.models.triggers import FlowTrigger
 from orchestrator.scheduler.flow_triggers import may_concern
 
 
+class Flows(Protocol):
+    """What the notifier needs of the executor's flow store (`executor.flows.FlowStore`)."""
+
+    @property
+    def version(self) -> int:
+        """Grows whenever a flow record is taken in."""
+
+    def latest(self) -> list[Flow]:
+        """The latest revision of every deployed flow."""
+
+    def flow(self, namespace: str, flow_id: str, revision: int | None = None) -> Flow | None:
+        """A revision of a flow (the latest when ``revision`` is None)."""
+
+
 class TriggerNotifier:
     """Finds who must hear of an execution's end, from the flows the executor follows."""
 
-    def __init__(self, flows: FlowStore) -> None:
+    def __init__(self, flows: Flows) -> None:
         """Use the executor's flow store (its latest revisions)."""
         self._flows = flows
         self._seen_version = -1
