@@ -15,7 +15,7 @@ argument.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -59,22 +59,37 @@ class CronSchedule:
     expression: str
     timezone: str = "UTC"
     with_seconds: bool = False
+    # Parsing an expression costs far more than finding a date: one parsed iterator per
+    # schedule, moved to each start (the scheduler decides in one thread).
+    _parsed: list[croniter] = field(default_factory=list, compare=False, repr=False)
+    # A firing asks for the slot after the same date twice (its next date, trigger.next).
+    _recent: dict[datetime, datetime] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def zone(self) -> ZoneInfo:
         """The time zone."""
         return _zone(self.timezone)
 
-    def _iterator(self, wall: datetime, backwards: bool = False) -> croniter:
-        return croniter(
-            cron_text(self.expression, self.with_seconds),
-            wall,
-            is_prev=backwards,
-            second_at_beginning=self.with_seconds,
-        )
+    def _iterator(self, wall: datetime) -> croniter:
+        if not self._parsed:
+            text = cron_text(self.expression, self.with_seconds)
+            self._parsed.append(croniter(text, wall, second_at_beginning=self.with_seconds))
+        iterator = self._parsed[0]
+        iterator.set_current(wall, force=True)
+        return iterator
 
     def next_after(self, instant: datetime) -> datetime:
         """The first slot strictly after ``instant`` (an aware UTC datetime)."""
+        known = self._recent.get(instant)
+        if known is not None:
+            return known
+        found = self._next_after(instant)
+        if len(self._recent) > 256:
+            self._recent.clear()
+        self._recent[instant] = found
+        return found
+
+    def _next_after(self, instant: datetime) -> datetime:
         zone = self.zone
         wall = instant.astimezone(zone).replace(tzinfo=None)
         # Going back an hour covers a repeated (fall-back) hour: a wall time of its first
@@ -94,7 +109,7 @@ class CronSchedule:
             # In the second pass of a repeated hour no slot fires: the previous one is in
             # the first pass, up to an hour later on the wall clock.
             wall += timedelta(hours=1)
-        iterator = self._iterator(wall + timedelta(microseconds=1), backwards=True)
+        iterator = self._iterator(wall + timedelta(microseconds=1))
         for _ in range(100_000):
             try:
                 candidate = instant_of(iterator.get_prev(datetime), zone)
@@ -117,6 +132,14 @@ class CronSchedule:
     def local(self, instant: datetime) -> datetime:
         """``instant`` on the zone's clock (for ``trigger.date``)."""
         return instant.astimezone(self.zone)
+
+
+@lru_cache(maxsize=8192)
+def cron_schedule(
+    expression: str, timezone: str = "UTC", with_seconds: bool = False
+) -> CronSchedule:
+    """The (shared, parsed once) schedule of an expression in a zone."""
+    return CronSchedule(expression, timezone, with_seconds)
 
 
 def is_valid(expression: str, with_seconds: bool = False) -> bool:

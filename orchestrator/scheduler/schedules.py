@@ -23,7 +23,7 @@ from orchestrator.models.messages import TriggerState
 from orchestrator.models.trigger_parts import BackfillProgress
 from orchestrator.models.triggers import Schedule
 from orchestrator.scheduler.conditions import ConditionContext, conditions_hold
-from orchestrator.scheduler.cron import CronSchedule
+from orchestrator.scheduler.cron import CronSchedule, cron_schedule
 from orchestrator.scheduler.decision import (
     Decision,
     Firing,
@@ -51,7 +51,7 @@ class ScheduleContext:
 
 def cron_of(trigger: Schedule) -> CronSchedule:
     """The trigger's cron schedule."""
-    return CronSchedule(trigger.expression, trigger.timezone, trigger.with_seconds)
+    return cron_schedule(trigger.expression, trigger.timezone, trigger.with_seconds)
 
 
 def fingerprint(trigger: Schedule) -> str:
