@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from scheduler_harness import ScheduleRun, at, schedule
+from scheduler_harness import ScheduleRun, at, definition, schedule
 
 from orchestrator.models.state import StateType
 from orchestrator.models.trigger_commands import (
@@ -16,6 +16,8 @@ from orchestrator.models.trigger_commands import (
     UnlockTrigger,
 )
 from orchestrator.scheduler.commands import apply_command
+from orchestrator.scheduler.evaluate import evaluate, next_wake
+from orchestrator.scheduler.schedules import ScheduleContext
 
 WHERE = {"namespace": "tests.sched", "flow_id": "flow", "trigger_id": "s"}
 
@@ -124,3 +126,15 @@ def test_unlock_command_releases_a_lock() -> None:
     assert run.state is not None and run.state.execution_id is not None
     _apply(run, UnlockTrigger(**WHERE))
     assert run.state.execution_id is None
+
+
+def test_webhook_and_flow_triggers_get_a_state_that_follows_the_flow_revision() -> None:
+    webhook = definition(
+        {"id": "hook", "type": "io.kestra.plugin.core.trigger.Webhook", "key": "k"}
+    )
+    ctx = ScheduleContext(now=at("2024-01-01T10:00"))
+    state = evaluate(webhook, None, ctx).state
+    assert state is not None and state.trigger_id == "hook" and state.flow_revision == 1
+    assert state.trigger_type == "io.kestra.plugin.core.trigger.Webhook"
+    assert evaluate(webhook, state, ctx).state is None  # nothing changed: nothing written
+    assert next_wake(webhook, state, timedelta(0)) is None  # the API fires it, not a clock
