@@ -26,6 +26,7 @@ from executor.metrics import BatchMetrics
 from executor.outputs import KafkaSink
 from executor.shell import EngineShell
 from executor.store import ExecutionStore
+from executor.trigger_notices import TriggerNotifier
 from executor.workers import WorkerMonitor
 from orchestrator.kafka import (
     TOPICS,
@@ -55,6 +56,7 @@ from orchestrator.models.messages import (
     WorkerTaskResult,
 )
 from orchestrator.models.state import utcnow
+from orchestrator.models.trigger_commands import ExecutionEnded
 from orchestrator.secrets import secret_codec
 from orchestrator.settings import KestrelSettings
 from orchestrator.templating import TemplateRenderer
@@ -114,6 +116,7 @@ class ExecutorProcessor:
         self._started = clock()
         self.processed = 0
         self.flows = FlowStore(settings)
+        self.triggers = TriggerNotifier(self.flows)
         self.workers = WorkerMonitor(settings)
         self._producer, self._sink = self._new_producer()
         self._consumer = KafkaConsumer(
@@ -320,8 +323,13 @@ class ExecutorProcessor:
         self._metrics.observe(before, outcome.decision.execution)
         if isinstance(event, WorkerTaskResult) and outcome.decision.execution is not None:
             self._metrics.task_run_ended(before, event.state)  # applied, not a stale one
+        after = self.shell.execution(event.execution_id)
+        self.triggers.notify(before, after, self._send_trigger_command)
         if outcome.dead_letter is not None:
             self._dead_letter(record, outcome.dead_letter)
+
+    def _send_trigger_command(self, key: str, notice: ExecutionEnded) -> None:
+        self._producer.send(TOPICS.trigger_commands, key, notice)
 
     def _dead_letter(self, record: Record, reason: str) -> None:
         letter = dead_letter(record, reason, "executor")

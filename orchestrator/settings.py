@@ -265,6 +265,19 @@ class RuntimeSettings(_Section):
     """Seconds a service waits for records before checking its timers."""
 
 
+class SchedulerSettings(_Section):
+    """The scheduler (orchestrator/scheduler)."""
+
+    backfill_pace: float = Field(default=0.0, ge=0)
+    """Seconds at least between two slots of one backfill (besides waiting for the previous
+    slot's execution to end, as every schedule does)."""
+    poll_timeout: float = Field(default=0.05, gt=0)
+    """Seconds the scheduler waits for commands before evaluating due triggers (a due slot
+    wakes it sooner)."""
+    poll_threads: int = Field(default=4, ge=1)
+    """Polling triggers evaluated at once (in threads, never in the scheduler's loop)."""
+
+
 class IndexerSettings(_Section):
     """The indexer: consumer group, buffering and retries of bulk requests to Elasticsearch."""
 
@@ -345,6 +358,7 @@ class KestrelSettings(BaseSettings):
     indexer: IndexerSettings = Field(default_factory=IndexerSettings)
     management: ManagementSettings = Field(default_factory=ManagementSettings)
     webserver: WebserverSettings = Field(default_factory=WebserverSettings)
+    scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     data_dir: Path = Field(default_factory=lambda: _default_home() / "data")
     """Where ``kestrel server local`` keeps the embedded backends' data."""
 

@@ -25,6 +25,7 @@ def _register_runtime_commands(group: click.Group) -> None:
     from orchestrator.cli.services import (
         executor_command,
         hash_password_command,
+        scheduler_command,
         secret_key_command,
         server_group,
         topics_group,
@@ -34,8 +35,12 @@ def _register_runtime_commands(group: click.Group) -> None:
 
     flow_group.add_command(deploy_command)
     server_group.add_command(cluster_command)
+    from orchestrator.cli.triggers import trigger_group
+
     for command in (
         executor_command,
+        scheduler_command,
+        trigger_group,
         worker_command,
         server_group,
         topics_group,

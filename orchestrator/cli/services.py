@@ -110,8 +110,9 @@ def build_services(
     indexer: bool = True,
     instance_id: str | None = None,
     health: Health | None = None,
+    scheduler: bool = False,
 ) -> list[Service]:
-    """Create the services of this process (executor, workers, and the indexer).
+    """Create the services of this process (executor, workers, scheduler, the indexer).
 
     Each service reports to a probe of ``health`` (a new one when None).
     """
@@ -128,6 +129,12 @@ def build_services(
         name = instance_id or default_instance_id(settings, f"worker-{index}")
         probe = health.probe("worker")
         services.append(WorkerService(settings, name, renderer, threads, probe=probe))
+    if scheduler:
+        from orchestrator.scheduler.service import SchedulerService
+
+        name = instance_id or default_instance_id(settings, "scheduler")
+        probe = health.probe("scheduler")
+        services.append(SchedulerService(settings, name, renderer, probe=probe))
     if indexer:
         services += _optional_indexer(settings, health)
     return services
@@ -187,6 +194,31 @@ def executor_command(
     run_services(services, management)
 
 
+@click.command("scheduler")
+@_config_option
+@click.option("--instance-id", help="Stable id of this scheduler (static group membership).")
+@management_port_option
+@_verbose_option
+def scheduler_command(
+    config: Path | None,
+    instance_id: str | None,
+    management_port: int | None,
+    verbose: bool,
+    log_format: str,
+) -> None:
+    """Run a scheduler: fires the triggers of its partitions, each slot exactly once."""
+    configure_logging(verbose, log_format)
+    settings = with_management_port(settings_from(config), management_port)
+    health = new_health(settings)
+    management = management_server(settings, health)
+    ensure_topics(settings)
+    from orchestrator.scheduler.service import SchedulerService
+
+    name = instance_id or default_instance_id(settings, "scheduler")
+    scheduler = SchedulerService(settings, name, make_renderer(), probe=health.probe("scheduler"))
+    run_services([scheduler], management)
+
+
 @click.command("worker")
 @_config_option
 @click.option("--threads", type=click.IntRange(1), help="Task runs at once.")
@@ -231,13 +263,15 @@ def standalone_command(
     verbose: bool,
     log_format: str,
 ) -> None:
-    """Executor, worker and indexer in one process, on the configured Kafka and ES."""
+    """Every service in one process (executor, worker, scheduler, indexer, API)."""
     configure_logging(verbose, log_format)
     settings = with_management_port(settings_from(config), management_port)
     health = new_health(settings)
     management = management_server(settings, health)
     ensure_topics(settings)
-    services = build_services(settings, executor=True, workers=1, threads=threads, health=health)
+    services = build_services(
+        settings, executor=True, workers=1, threads=threads, health=health, scheduler=True
+    )
     run_services([*services, _webserver(settings, health)], management)
 
 
@@ -296,7 +330,7 @@ def local_command(
             click.echo(f"  {line}")
         ensure_topics(settings)
         services = build_services(
-            settings, executor=True, workers=1, threads=threads, health=health
+            settings, executor=True, workers=1, threads=threads, health=health, scheduler=True
         )
         services.append(_webserver(settings, health))
         if deploy_paths or run_flow:
