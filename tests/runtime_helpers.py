@@ -94,6 +94,15 @@ class KestrelProcess:
     def output(self) -> str:
         return self._log_path.read_text(errors="replace")
 
+    def wait_for_output(self, text: str, timeout: float = 120) -> str:
+        """Wait until ``text`` is in the output (the process must keep running); return it."""
+        deadline = time.monotonic() + timeout
+        while text not in self.output():
+            assert self.process is not None and self.process.poll() is None, self.output()
+            assert time.monotonic() < deadline, self.output()[-3000:]
+            time.sleep(0.2)  # polling the process log for a condition, bounded by the deadline
+        return self.output()
+
 
 @contextmanager
 def standalone_server(

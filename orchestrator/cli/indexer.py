@@ -11,13 +11,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeElapsedColumn
 from rich.table import Table
 
-from orchestrator.cli.logsetup import configure_logging, log_format_option
-from orchestrator.cli.management import (
-    management_port_option,
-    management_server,
-    new_health,
-    with_management_port,
-)
+from orchestrator.cli.logsetup import log_format_option
+from orchestrator.cli.management import management_port_option, start_service_command
 from orchestrator.cli.options import age, config_option
 from orchestrator.cli.services import run_services
 from orchestrator.repository import make_client, names_for
@@ -56,10 +51,9 @@ def indexer_group(
         return
     from indexer.service import Indexer
 
-    configure_logging(verbose, log_format)
-    settings = with_management_port(load_settings(config), management_port)
-    health = new_health(settings)
-    management = management_server(settings, health)
+    settings, health, management = start_service_command(
+        load_settings(config), management_port, verbose, log_format
+    )
     service = Indexer(settings, instance_id, probe=health.probe("indexer"))
     run_services([service], management)
 

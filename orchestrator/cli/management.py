@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 import click
 
+from orchestrator.cli.logsetup import configure_logging
 from orchestrator.management import Health, ManagementServer
 from orchestrator.settings import KestrelSettings
 
@@ -41,6 +42,21 @@ def management_server(settings: KestrelSettings, health: Health) -> ManagementSe
     server = ManagementServer(settings.management, health)
     click.echo(f"Health and metrics on {server.url} (/health, /metrics)")
     return server
+
+
+def start_service_command(
+    settings: KestrelSettings, management_port: int | None, verbose: bool, log_format: str
+) -> tuple[KestrelSettings, Health, ManagementServer | None]:
+    """What every service command does first: logging, the settings, health and its server.
+
+    Returns:
+        The settings (with ``--management-port``), the health the services report to, and
+        the bound management server (None when disabled), to pass to ``run_services``.
+    """
+    configure_logging(verbose, log_format)
+    settings = with_management_port(settings, management_port)
+    health = new_health(settings)
+    return settings, health, management_server(settings, health)
 
 
 def new_health(settings: KestrelSettings) -> Health:

@@ -16,12 +16,11 @@ import click
 from pydantic import SecretStr
 
 from orchestrator.cli.context import default_instance_id, make_renderer, settings_from
-from orchestrator.cli.logsetup import F, configure_logging, log_format_option
+from orchestrator.cli.logsetup import F, log_format_option
 from orchestrator.cli.management import (
     management_port_option,
-    management_server,
     new_health,
-    with_management_port,
+    start_service_command,
 )
 from orchestrator.jsonlog import service_context
 from orchestrator.kafka import ensure_topics
@@ -177,10 +176,9 @@ def executor_command(
     log_format: str,
 ) -> None:
     """Run an executor: advances executions, exactly once."""
-    configure_logging(verbose, log_format)
-    settings = with_management_port(settings_from(config), management_port)
-    health = new_health(settings)
-    management = management_server(settings, health)
+    settings, health, management = start_service_command(
+        settings_from(config), management_port, verbose, log_format
+    )
     ensure_topics(settings)
     services = build_services(
         settings,
@@ -207,10 +205,9 @@ def scheduler_command(
     log_format: str,
 ) -> None:
     """Run a scheduler: fires the triggers of its partitions, each slot exactly once."""
-    configure_logging(verbose, log_format)
-    settings = with_management_port(settings_from(config), management_port)
-    health = new_health(settings)
-    management = management_server(settings, health)
+    settings, health, management = start_service_command(
+        settings_from(config), management_port, verbose, log_format
+    )
     ensure_topics(settings)
     from orchestrator.scheduler.service import SchedulerService
 
@@ -234,10 +231,9 @@ def worker_command(
     log_format: str,
 ) -> None:
     """Run a worker: runs task runs and reports results, logs and heartbeats."""
-    configure_logging(verbose, log_format)
-    settings = with_management_port(settings_from(config), management_port)
-    health = new_health(settings)
-    management = management_server(settings, health)
+    settings, health, management = start_service_command(
+        settings_from(config), management_port, verbose, log_format
+    )
     ensure_topics(settings)
     from worker.service import WorkerService
 
@@ -264,10 +260,9 @@ def standalone_command(
     log_format: str,
 ) -> None:
     """Every service in one process (executor, worker, scheduler, indexer, API)."""
-    configure_logging(verbose, log_format)
-    settings = with_management_port(settings_from(config), management_port)
-    health = new_health(settings)
-    management = management_server(settings, health)
+    settings, health, management = start_service_command(
+        settings_from(config), management_port, verbose, log_format
+    )
     ensure_topics(settings)
     services = build_services(
         settings, executor=True, workers=1, threads=threads, health=health, scheduler=True
@@ -306,10 +301,9 @@ def local_command(
     """Start embedded Kafka and Elasticsearch, then every service, until Ctrl-C."""
     from orchestrator.backends import resolve_backends
 
-    configure_logging(verbose, log_format)
-    settings = with_management_port(settings_from(config), management_port)
-    health = new_health(settings)
-    management = management_server(settings, health)
+    settings, health, management = start_service_command(
+        settings_from(config), management_port, verbose, log_format
+    )
     home = data_dir or settings.data_dir
     backends = resolve_backends(home)
     try:
@@ -414,15 +408,14 @@ def webserver_command(
 ) -> None:
     """Serve the REST API (Kestra's /api/v1/main/...)."""
     del instance_id  # the API keeps no group membership
-    configure_logging(verbose, log_format)
-    settings = with_management_port(settings_from(config), management_port)
+    settings, health, management = start_service_command(
+        settings_from(config), management_port, verbose, log_format
+    )
     updates = {key: value for key, value in (("host", host), ("port", port)) if value is not None}
     if updates:
         settings = settings.model_copy(
             update={"webserver": settings.webserver.model_copy(update=updates)}
         )
-    health = new_health(settings)
-    management = management_server(settings, health)
     run_services([_webserver(settings, health)], management)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -17,15 +16,6 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 RUNNING = "The cluster is running"
 
 
-def _wait_for(process: KestrelProcess, text: str, timeout: float = 120) -> str:
-    deadline = time.monotonic() + timeout
-    while text not in process.output():
-        assert process.process is not None and process.process.poll() is None, process.output()
-        assert time.monotonic() < deadline, process.output()[-3000:]
-        time.sleep(0.2)  # polling the process log for a condition, bounded by the deadline
-    return process.output()
-
-
 def test_a_cluster_of_processes_runs_the_examples(
     deployed: KestrelSettings, tmp_path: Path
 ) -> None:
@@ -36,7 +26,7 @@ def test_a_cluster_of_processes_runs_the_examples(
     )
     cluster.start()
     try:
-        output = _wait_for(cluster, RUNNING)
+        output = cluster.wait_for_output(RUNNING)
         for name in ("executor-0", "executor-1", "worker-0", "worker-1", "indexer"):
             assert f"  {name} " in output
         deploy_files(deployed, [EXAMPLES])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import time
 import urllib.request
 from pathlib import Path
 
@@ -27,15 +26,6 @@ def _serve(data_dir: Path, log: Path) -> KestrelProcess:
     env = {key: value for key, value in os.environ.items() if not key.startswith("KESTREL_")}
     env["KESTREL_WEBSERVER__PORT"] = "0"  # 8080 too
     return KestrelProcess([*args, "--run", "kestrel.examples.hello-world"], env, log).start()
-
-
-def _wait_for(process: KestrelProcess, text: str, timeout: float = 120) -> str:
-    deadline = time.monotonic() + timeout
-    while text not in process.output():
-        assert process.process is not None and process.process.poll() is None, process.output()
-        assert time.monotonic() < deadline, process.output()[-3000:]
-        time.sleep(0.2)  # polling the process log for a condition, bounded by the deadline
-    return process.output()
 
 
 def _check_health_and_metrics(output: str) -> None:
@@ -67,7 +57,7 @@ def test_server_local_runs_the_demo_and_again_after_a_restart(tmp_path: Path) ->
     for start in ("first", "second"):  # the second start finds the first one's state
         server = _serve(data_dir, tmp_path / f"{start}.log")
         try:
-            output = _wait_for(server, DONE)
+            output = server.wait_for_output(DONE)
             _check_health_and_metrics(output)
         finally:
             exit_code = server.terminate(timeout=60)
