@@ -20,7 +20,7 @@ from deploy_helpers import (
 from orchestrator.kafka.topics import TOPICS
 from orchestrator.settings import KestrelSettings
 
-UNVALIDATED = {"Kafka", "Elasticsearch", "Kibana", "ServiceMonitor"}
+UNVALIDATED = {"Kafka", "Elasticsearch", "Kibana"}
 """Custom kinds whose CRD schema is not committed (deploy/kubernetes/schemas/README.md)."""
 STATEFUL = ("kestrel-executor", "kestrel-worker", "kestrel-scheduler")
 WORKLOADS = (*STATEFUL, "kestrel-indexer", "kestrel-webserver")
@@ -75,7 +75,10 @@ def test_the_validator_refuses_unknown_fields_and_bad_values() -> None:
     bad_role = {**pool, "spec": {**pool["spec"], "roles": ["leader"]}}
     topic = of_kind(documents, "KafkaTopic")[0]
     no_partition = {**topic, "spec": {**topic["spec"], "partitions": 0}}
-    for broken in (typo, bad_role, no_partition):
+    monitor = named(documents, "ServiceMonitor", "kestrel")
+    endpoint = {**monitor["spec"]["endpoints"][0], "interval": "15 seconds"}
+    bad_interval = {**monitor, "spec": {**monitor["spec"], "endpoints": [endpoint]}}
+    for broken in (typo, bad_role, no_partition, bad_interval):
         assert validator().validate_document(broken), broken["kind"]
 
 
