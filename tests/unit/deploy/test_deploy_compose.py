@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from functools import cache
 from typing import Any
@@ -32,6 +33,8 @@ def _config(*profiles: str) -> dict[str, Any]:
         capture_output=True,
         text=True,
         timeout=60,
+        # The file's defaults, not whatever this shell exports.
+        env={key: value for key, value in os.environ.items() if not key.startswith("KESTREL")},
     )
     assert result.returncode == 0, result.stderr
     config: dict[str, Any] = json.loads(result.stdout)
@@ -85,3 +88,12 @@ def test_published_ports_are_local_only() -> None:
     for name, service in _config("kibana")["services"].items():
         for port in service.get("ports", []):
             assert port["host_ip"] == "127.0.0.1", name
+
+
+def test_no_setting_is_an_empty_string_and_the_secret_key_comes_from_the_shell() -> None:
+    services = _config()["services"]
+    for name in KESTREL:
+        environment = services[name]["environment"]
+        # An empty KESTREL_SECURITY__SECRET_KEY would be an invalid key, not "no key".
+        assert environment["KESTREL_SECURITY__SECRET_KEY"] is None, name
+        assert [key for key, value in environment.items() if value == ""] == [], name
