@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from deploy_helpers import OVERLAYS, generator, named, of_kind, rendered
 
@@ -87,3 +89,20 @@ def test_a_topic_name_kubernetes_refuses_keeps_its_name_in_topic_name() -> None:
     assert topic["metadata"]["name"] == "prod.dead-letters"
     assert topic["spec"]["topicName"] == "Prod.dead-letters"
     assert topic["spec"]["partitions"] == 6
+
+
+def test_check_mode_reports_a_stale_file_without_writing_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    module = generator()
+    stale = tmp_path / "topics.yaml"
+    stale.write_text("# an old registry\n", encoding="utf-8")
+    rendered_text = "generated\n"
+    monkeypatch.setattr(module, "render", lambda: {stale: rendered_text})
+    monkeypatch.setattr(module, "HERE", tmp_path / "deploy" / "kubernetes")
+    assert module.main(["--check"]) == 1
+    assert stale.read_text(encoding="utf-8") == "# an old registry\n"
+    assert "stale" in capsys.readouterr().err
+    assert module.main([]) == 0
+    assert stale.read_text(encoding="utf-8") == rendered_text
+    assert module.main(["--check"]) == 0
