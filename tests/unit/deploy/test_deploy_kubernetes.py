@@ -281,3 +281,16 @@ def test_the_settings_of_the_config_map_load(overlay: str, monkeypatch: pytest.M
     assert settings.kafka.security_protocol == "SASL_SSL"
     assert settings.kafka.extra["ssl.ca.location"].endswith("/ca.crt")
     assert str(settings.storage.base_dir) == "/var/lib/kestrel/storage"
+
+
+@pytest.mark.parametrize(("overlay", "expected"), [("dev", "kestrel:dev"), ("production", None)])
+def test_every_kestrel_container_runs_the_overlay_s_image(
+    overlay: str, expected: str | None
+) -> None:
+    images = {_container(each)["image"] for each in _workloads(rendered(overlay)).values()}
+    (image,) = images
+    if expected is not None:
+        assert image == expected
+    else:
+        name, _, tag = image.rpartition(":")
+        assert "/" in name and tag not in ("", "latest"), image
