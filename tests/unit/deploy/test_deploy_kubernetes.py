@@ -185,6 +185,9 @@ def test_kestrel_reaches_the_kafka_and_elasticsearch_of_the_operators(overlay: s
     (elasticsearch,) = of_kind(documents, "Elasticsearch")
     es_name = elasticsearch["metadata"]["name"]
     assert config["KESTREL_ELASTICSEARCH__URL"].startswith(f"http://{es_name}-es-http:9200")
+    for node_set in elasticsearch["spec"]["nodeSets"]:
+        # Overlays replace nodeSets whole: each must keep the setting that spares the sysctl.
+        assert node_set["config"]["node.store.allow_mmap"] is False, node_set["name"]
     (kibana,) = of_kind(documents, "Kibana")
     assert kibana["spec"]["elasticsearchRef"]["name"] == es_name
     assert kibana["spec"]["version"] == elasticsearch["spec"]["version"]
