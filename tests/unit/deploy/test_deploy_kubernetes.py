@@ -143,6 +143,7 @@ def test_replicas_stay_within_the_partition_counts(overlay: str) -> None:
     assert hpa["spec"]["scaleTargetRef"]["name"] == "kestrel-worker"
     assert hpa["spec"]["minReplicas"] <= hpa["spec"]["maxReplicas"]
     assert hpa["spec"]["maxReplicas"] <= TOPICS.worker_tasks.partitions_for(partitions)
+    assert "replicas" not in named(documents, "StatefulSet", "kestrel-worker")["spec"]
     executors = named(documents, "StatefulSet", "kestrel-executor")["spec"]["replicas"]
     assert 1 <= executors <= TOPICS.executions.partitions_for(partitions)
 
