@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit integration clean
+.PHONY: run test lint typecheck unit integration clean deploy-manifests
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,16 @@ unit: $(STAMP)
 
 integration: $(STAMP)
 	$(BIN)/pytest -q tests/integration
+
+# Regenerates the KafkaTopic/KafkaUser resources from the topic registry and renders every
+# Kubernetes overlay into deploy/kubernetes/rendered/ (needs kustomize or kubectl).
+deploy-manifests: $(STAMP)
+	$(BIN)/python deploy/kubernetes/generate_kafka.py
+	for overlay in dev production; do \
+		if command -v kustomize >/dev/null; then kustomize build deploy/kubernetes/overlays/$$overlay; \
+		else kubectl kustomize deploy/kubernetes/overlays/$$overlay; fi \
+			> deploy/kubernetes/rendered/$$overlay.yaml || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build *.egg-info

@@ -1,0 +1,69 @@
+"""The CRD schema extraction and the structural-schema rules of the validator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from deploy_helpers import KUBERNETES, load_script, validator
+
+CRD = {
+    "apiVersion": "apiextensions.k8s.io/v1",
+    "kind": "CustomResourceDefinition",
+    "spec": {
+        "group": "example.io",
+        "names": {"kind": "Widget"},
+        "versions": [
+            {
+                "name": "v1",
+                "served": True,
+                "schema": {
+                    "openAPIV3Schema": {
+                        "type": "object",
+                        "description": "A widget.",
+                        "properties": {
+                            "description": {"type": "string", "description": "Kept: a field."},
+                            "size": {"x-kubernetes-int-or-string": True},
+                            "extra": {
+                                "type": "object",
+                                "x-kubernetes-preserve-unknown-fields": True,
+                            },
+                        },
+                    }
+                },
+            },
+            {"name": "v0", "served": False, "schema": {"openAPIV3Schema": {"type": "object"}}},
+        ],
+    },
+}
+
+
+def test_extract_keeps_constraints_and_drops_descriptions(tmp_path: Path) -> None:
+    extract = load_script(KUBERNETES / "schemas" / "extract.py")
+    files = extract.extract(CRD, "example/widgets crd.yaml@abc")
+    ((path, text),) = files.items()
+    assert path.name == "widget.example.io.v1.yaml"
+    assert text.startswith("# source: example/widgets crd.yaml@abc\n")
+    schema = yaml.safe_load(text)["openAPIV3Schema"]
+    assert "description" not in schema
+    assert schema["properties"]["description"] == {"type": "string"}
+    assert schema["properties"]["size"] == {"x-kubernetes-int-or-string": True}
+
+
+def test_structural_rules_are_the_api_server_s() -> None:
+    convert = validator()._structural_to_json_schema
+    schema = convert(CRD["spec"]["versions"][0]["schema"]["openAPIV3Schema"])  # type: ignore[index]
+    assert schema["additionalProperties"] is False
+    assert {"type": "integer"} in schema["properties"]["size"]["anyOf"]
+    assert "additionalProperties" not in schema["properties"]["extra"]
+
+
+def test_every_committed_schema_names_its_source() -> None:
+    for path in sorted((KUBERNETES / "schemas").glob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        assert text.startswith("# source: "), path.name
+        document = yaml.safe_load(text)
+        assert (
+            path.name
+            == f"{document['kind'].lower()}.{document['group']}.{document['version']}.yaml"
+        )
