@@ -21,7 +21,10 @@ from orchestrator.kafka.topics import TOPICS
 from orchestrator.settings import KestrelSettings
 
 UNVALIDATED = {"Kafka", "Elasticsearch", "Kibana"}
-"""Custom kinds whose CRD schema is not committed (deploy/kubernetes/schemas/README.md)."""
+"""Custom kinds whose CRD schema is not committed (deploy/kubernetes/schemas/README.md).
+
+They are cross-checked outside the offline suite by deploy/kubernetes/crosscheck.
+"""
 STATEFUL = ("kestrel-executor", "kestrel-worker", "kestrel-scheduler")
 WORKLOADS = (*STATEFUL, "kestrel-indexer", "kestrel-webserver")
 
@@ -189,6 +192,9 @@ def test_kestrel_reaches_the_kafka_and_elasticsearch_of_the_operators(overlay: s
     for node_set in elasticsearch["spec"]["nodeSets"]:
         # Overlays replace nodeSets whole: each must keep the setting that spares the sysctl.
         assert node_set["config"]["node.store.allow_mmap"] is False, node_set["name"]
+        # The ECK API types (deploy/kubernetes/crosscheck) require a claim template's kind.
+        for claim in node_set["volumeClaimTemplates"]:
+            assert (claim["apiVersion"], claim["kind"]) == ("v1", "PersistentVolumeClaim")
     (kibana,) = of_kind(documents, "Kibana")
     assert kibana["spec"]["elasticsearchRef"]["name"] == es_name
     assert kibana["spec"]["version"] == elasticsearch["spec"]["version"]
