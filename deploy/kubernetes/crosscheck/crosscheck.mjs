@@ -13,7 +13,8 @@
 // Those validators ignore unknown fields, so each field path of a resource is also probed: a
 // value of the wrong type put at that path must be reported at that path, which proves that the
 // schema declares it. A path no error points at is an unknown field (an error here), except
-// inside a free-form `config` map (Kafka broker and topic configuration, elasticsearch.yml).
+// inside a declared free-form map (`config`: Kafka broker and topic configuration,
+// elasticsearch.yml; `listenerConfig` of OAuth listeners).
 // Metadata is checked by the packages' ObjectMeta validator and not probed.
 //
 // Known difference from the CRD: the Go-generated schema of ECK requires `apiVersion` and `kind`
@@ -31,7 +32,7 @@ const MODULES = {
   "kibana.k8s.elastic.co": (version, kind) =>
     `@kubernetes-models/elastic-cloud/_schemas/ComGithubElasticCloudOnK8sV3PkgApisKibana${version}${kind}.js`,
 };
-const FREE_FORM = "config";
+const FREE_FORM = new Set(["config", "listenerConfig"]);
 
 async function validatorFor(apiVersion, kind) {
   const [group, version] = apiVersion.split("/");
@@ -73,10 +74,10 @@ function undeclaredPaths(validate, document) {
       undeclared.push(path);
     }
   }
-  // A key inside a declared free-form `config` map is configuration, not a field.
+  // A key inside a declared free-form map is configuration, not a field.
   return undeclared.filter((path) => {
     const keys = path.split("/");
-    const at = keys.lastIndexOf(FREE_FORM);
+    const at = keys.findLastIndex((key) => FREE_FORM.has(key));
     return at < 0 || at === keys.length - 1 || undeclared.includes(keys.slice(0, at + 1).join("/"));
   });
 }

@@ -20,7 +20,7 @@ from deploy_helpers import (
 from orchestrator.kafka.topics import TOPICS
 from orchestrator.settings import KestrelSettings
 
-UNVALIDATED = {"Kafka", "Elasticsearch", "Kibana"}
+UNVALIDATED = {"Elasticsearch", "Kibana"}
 """Custom kinds whose CRD schema is not committed (deploy/kubernetes/schemas/README.md).
 
 They are cross-checked outside the offline suite by deploy/kubernetes/crosscheck.
@@ -81,7 +81,17 @@ def test_the_validator_refuses_unknown_fields_and_bad_values() -> None:
     monitor = named(documents, "ServiceMonitor", "kestrel")
     endpoint = {**monitor["spec"]["endpoints"][0], "interval": "15 seconds"}
     bad_interval = {**monitor, "spec": {**monitor["spec"], "endpoints": [endpoint]}}
-    for broken in (typo, bad_role, no_partition, bad_interval):
+    kafka = named(documents, "Kafka", "kestrel-kafka")
+    kafka_typo = {
+        **kafka,
+        "spec": {**kafka["spec"], "kafka": {**kafka["spec"]["kafka"], "replica": 3}},
+    }
+    listener = {**kafka["spec"]["kafka"]["listeners"][0], "type": "internall"}
+    bad_listener = {
+        **kafka,
+        "spec": {**kafka["spec"], "kafka": {**kafka["spec"]["kafka"], "listeners": [listener]}},
+    }
+    for broken in (typo, bad_role, no_partition, bad_interval, kafka_typo, bad_listener):
         assert validator().validate_document(broken), broken["kind"]
 
 
