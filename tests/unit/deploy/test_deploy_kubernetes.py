@@ -20,7 +20,7 @@ from deploy_helpers import (
 from orchestrator.kafka.topics import TOPICS
 from orchestrator.settings import KestrelSettings
 
-UNVALIDATED = {"Elasticsearch", "Kibana"}
+UNVALIDATED = {"Elasticsearch"}
 """Custom kinds whose CRD schema is not committed (deploy/kubernetes/schemas/README.md).
 
 They are cross-checked outside the offline suite by deploy/kubernetes/crosscheck.
@@ -91,7 +91,19 @@ def test_the_validator_refuses_unknown_fields_and_bad_values() -> None:
         **kafka,
         "spec": {**kafka["spec"], "kafka": {**kafka["spec"]["kafka"], "listeners": [listener]}},
     }
-    for broken in (typo, bad_role, no_partition, bad_interval, kafka_typo, bad_listener):
+    kibana = named(documents, "Kibana", "kestrel-kibana")
+    kibana_typo = {**kibana, "spec": {**kibana["spec"], "replicas": 1}}
+    kibana_count = {**kibana, "spec": {**kibana["spec"], "count": "one"}}
+    for broken in (
+        typo,
+        bad_role,
+        no_partition,
+        bad_interval,
+        kafka_typo,
+        bad_listener,
+        kibana_typo,
+        kibana_count,
+    ):
         assert validator().validate_document(broken), broken["kind"]
 
 
