@@ -86,3 +86,22 @@ def test_the_strimzi_schemas_share_their_templates() -> None:
     assert templates.keys() <= kafka["template"]["properties"].keys()
     for name, template in templates.items():
         assert kafka["template"]["properties"][name] == template, name
+
+
+def test_the_eck_schemas_share_their_common_types() -> None:
+    # Elasticsearch and Kibana were copied from separate files: the subtrees ECK generates from
+    # the same Go types must have come out the same.
+    def spec(name: str) -> dict[str, Any]:
+        path = KUBERNETES / "schemas" / name
+        text = path.read_text(encoding="utf-8")
+        schema = yaml.load(text, Loader=validator()._LOADER)["openAPIV3Schema"]
+        return schema["properties"]["spec"]["properties"]  # type: ignore[no-any-return]
+
+    elasticsearch = spec("elasticsearch.elasticsearch.k8s.elastic.co.v1.yaml")
+    kibana = spec("kibana.kibana.k8s.elastic.co.v1.yaml")
+    for name in ("http", "monitoring", "secureSettings", "serviceAccountName", "version"):
+        assert elasticsearch[name] == kibana[name], name
+    assert (
+        elasticsearch["transport"]["properties"]["service"]
+        == kibana["http"]["properties"]["service"]
+    )
