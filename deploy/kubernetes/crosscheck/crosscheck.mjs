@@ -3,9 +3,10 @@
 //
 //     cd deploy/kubernetes/crosscheck && npm ci && npm run crosscheck
 //
-// Why this exists: no JSON Schema of the Strimzi `Kafka` CRD or of the ECK `Elasticsearch` and
-// `Kibana` CRDs could be obtained for `validate.py` (see ../schemas/README.md). The npm packages
-// below ship validators compiled by Ajv from those schemas (no schema document):
+// Why this exists: the large CRD schemas under ../schemas/ (Kafka, Elasticsearch, Kibana) were
+// copied by hand from stored upstream files, as no package ships them as schemas. This is a
+// second, independent check, against validators the npm packages below compiled with Ajv from
+// the operators' own definitions (they ship no schema document):
 //   - @kubernetes-models/strimzi-kafka-operator 1.0.1, generated from strimzi-crds-0.49.0.yaml
 //     (and 1.0.0 for the v1 API) of the Strimzi releases;
 //   - @kubernetes-models/elastic-cloud 2.0.0, generated from the Go API types of
