@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from pathlib import Path
 
 import pytest
+import requests
 from conftest import unavailable
 from runtime_helpers import KestrelProcess
 
@@ -33,6 +35,24 @@ def _wait_for(process: KestrelProcess, text: str, timeout: float = 120) -> str:
     return process.output()
 
 
+def _check_api(output: str, data_dir: Path, *, shown: bool) -> None:
+    """The API's URL is printed; the admin's password once, then where it is kept."""
+    url = re.search(r"The API listens on (http://\S+)", output)
+    assert url is not None, output[-3000:]
+    password = (data_dir / "admin.password").read_text().strip()
+    if shown:
+        assert f"API user: admin, password: {password} (shown once)" in output
+    else:
+        assert password not in output and "API user: admin, password in" in output
+    answer = requests.get(
+        f"{url.group(1)}/api/v1/main/flows/distinct-namespaces",
+        auth=("admin", password),
+        timeout=30,
+    )
+    assert answer.json() == ["kestrel.examples"]
+    assert requests.get(f"{url.group(1)}/api/v1/main/flows/search", timeout=30).status_code == 401
+
+
 def test_server_local_runs_the_demo_and_again_after_a_restart(tmp_path: Path) -> None:
     try:
         noida_binary()
@@ -43,6 +63,7 @@ def test_server_local_runs_the_demo_and_again_after_a_restart(tmp_path: Path) ->
         server = _serve(data_dir, tmp_path / f"{start}.log")
         try:
             output = _wait_for(server, DONE)
+            _check_api(output, data_dir, shown=start == "first")
         finally:
             exit_code = server.terminate(timeout=60)
         assert "ended SUCCESS" in output
