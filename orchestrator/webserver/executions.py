@@ -112,6 +112,22 @@ async def create_and_answer(
 )
 async def search(request: web.Request) -> web.Response:
     """Executions matching every filter given, newest first by default."""
+    return await _search(request)
+
+
+@api.route(
+    "GET",
+    "/executions",
+    summary="Search executions of a flow (Kestra's older form)",
+    query=ExecutionSearchQuery,
+    response=PagedResults[ExecutionView],
+)
+async def search_by_flow(request: web.Request) -> web.Response:
+    """``?namespace=&flowId=`` as in ``/executions/search``."""
+    return await _search(request)
+
+
+async def _search(request: web.Request) -> web.Response:
     context = context_of(request)
     query = parse_query(request, ExecutionSearchQuery)
     criteria = ExecutionFilter(
@@ -243,6 +259,23 @@ async def kill(request: web.Request) -> web.Response:
 )
 async def create(request: web.Request) -> web.Response:
     """Run a deployed flow with inputs (``?wait=true``: answer once it ended)."""
+    return await _create(request)
+
+
+@api.route(
+    "POST",
+    "/executions/trigger/{namespace}/{id}",
+    summary="Create an execution of a flow (Kestra's older path)",
+    query=CreateExecutionQuery,
+    body=INPUTS_BODY,
+    response=ExecutionView,
+)
+async def create_by_trigger_path(request: web.Request) -> web.Response:
+    """As ``POST /executions/{namespace}/{id}``."""
+    return await _create(request)
+
+
+async def _create(request: web.Request) -> web.Response:
     context = context_of(request)
     query = parse_query(request, CreateExecutionQuery)
     namespace, flow_id = request.match_info["namespace"], request.match_info["id"]
