@@ -13,7 +13,7 @@ from orchestrator.models.labels import Label
 from orchestrator.models.state import State
 from orchestrator.repository import ExecutionFilter
 from orchestrator.webserver.context import ApiContext, context_of
-from orchestrator.webserver.errors import ApiError, bad_request, not_found
+from orchestrator.webserver.errors import bad_request, not_found
 from orchestrator.webserver.inputs import read_inputs
 from orchestrator.webserver.keys import PARTITIONS
 from orchestrator.webserver.models import (
@@ -310,10 +310,3 @@ async def delete(request: web.Request) -> web.Response:
     context = context_of(request)
     await context.run(context.control.delete, _id(request))
     return web.Response(status=204)
-
-
-def check_flow_exists(context: ApiContext, namespace: str, flow_id: str) -> None:
-    """Raise a 404 unless the flow is deployed."""
-    record = context.flows.get(namespace, flow_id)
-    if record is None or record.deleted:
-        raise ApiError(404, f"flow {namespace}.{flow_id} not found")

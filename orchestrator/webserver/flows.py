@@ -148,10 +148,9 @@ async def validate_flows(request: web.Request) -> web.Response:
 def _documents(source: str) -> list[str]:
     """Split multi-document YAML, padding each with blank lines so line numbers hold."""
     documents = []
-    start = 0
-    starts = [m for m in _DOCUMENT_SEPARATOR.finditer(source)]
-    bounds = [0, *[m.end() for m in starts]]
-    ends = [*[m.start() for m in starts], len(source)]
+    separators = list(_DOCUMENT_SEPARATOR.finditer(source))
+    bounds = [0, *[m.end() for m in separators]]
+    ends = [*[m.start() for m in separators], len(source)]
     for start, end in zip(bounds, ends, strict=True):
         text = source[start:end]
         if text.strip():
