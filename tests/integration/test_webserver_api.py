@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -272,3 +273,22 @@ async def test_flows_executions_follow_and_webhooks(
         deleted = await client.delete("/api/v1/main/flows/api.test/greet", headers=AUTH)
         assert deleted.status == 204
         assert (await client.get("/api/v1/main/flows/api.test/greet", headers=AUTH)).status == 404
+
+
+async def test_every_route_refuses_requests_without_credentials(client: Client) -> None:
+    from orchestrator.webserver.app import REGISTRIES
+    from orchestrator.webserver.routes import PREFIXES
+
+    checked = 0
+    for registry in REGISTRIES:
+        for route in registry.routes:
+            path = re.sub(r"{[^}]+}", "x", route.path)
+            open_path = route.api is False and route.path == "/health"
+            for prefix in PREFIXES if route.api else ("",):
+                if "webhook" in path:
+                    continue  # open: the key in the path is the secret
+                response = await client.request(route.method, prefix + path)
+                expected = 200 if open_path else 401
+                assert response.status == expected, (route.method, prefix + path)
+                checked += 1
+    assert checked > 60

@@ -117,3 +117,15 @@ def test_openapi_document_lists_every_route_with_models() -> None:
     assert "ExecutionView" in document["components"]["schemas"]
     routes = sum(len(registry.routes) for registry in REGISTRIES)
     assert sum(len(methods) for methods in document["paths"].values()) == routes
+
+
+def test_hash_password_prints_a_hash_the_authenticator_accepts() -> None:
+    from click.testing import CliRunner
+
+    from orchestrator.cli.main import cli
+
+    result = CliRunner().invoke(cli, ["hash-password", "--password", "pw"])
+    assert result.exit_code == 0
+    user = ApiUser(username="u", password_hash=result.stdout.strip())
+    basic = "Basic " + base64.b64encode(b"u:pw").decode()
+    assert Authenticator(AuthSettings(users=(user,))).authenticate(basic) == "u"
