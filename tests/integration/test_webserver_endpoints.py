@@ -228,6 +228,11 @@ async def test_follow_streams_live_snapshots_keepalives_and_is_released(
         events = await read_events(response)
         states = [json.loads(x[6:])["state"]["current"] for x in lines if x.startswith("data: ")]
         assert "SUCCESS" not in states and events[-1][1]["state"]["current"] == "SUCCESS"
+        fresh = await run(client, "sleepy")  # followed at once: before its first snapshot
+        fresh_logs = await client.get(f"{API}/logs/{fresh['id']}/follow", headers=AUTH)
+        assert fresh_logs.status == 200
+        await read_events(fresh_logs)  # the stream ends by itself once the execution ended
+        await indexed(client, fresh["id"], "SUCCESS")
         ended = await client.get(f"{API}/executions/{sleeping['id']}/follow", headers=AUTH)
         assert (await read_events(ended))[0][0] == "end"  # settled: one event, the end
 
