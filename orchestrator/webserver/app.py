@@ -102,17 +102,19 @@ class WebserverService:
         self._settings = settings
         self._on_ready = on_ready
         self._loop = asyncio.new_event_loop()
-        self._stopped: asyncio.Event | None = None
+        self._stop = threading.Event()
         self.ready = threading.Event()
         self.url = ""
 
     def run(self) -> None:
         """Serve until stopped."""
         asyncio.set_event_loop(self._loop)
-        self._loop.run_until_complete(self._serve())
+        try:
+            self._loop.run_until_complete(self._serve())
+        finally:
+            self._loop.close()
 
     async def _serve(self) -> None:
-        self._stopped = asyncio.Event()
         context = await asyncio.to_thread(build_context, self._settings)
         runner = web.AppRunner(create_app(context), handle_signals=False, shutdown_timeout=5)
         await runner.setup()
@@ -128,11 +130,11 @@ class WebserverService:
         if self._on_ready is not None:
             self._on_ready(self.url)
         try:
-            await self._stopped.wait()
+            while not self._stop.is_set():  # stop() may come from any thread, even early
+                await asyncio.sleep(0.2)
         finally:
             await runner.cleanup()
 
     def stop(self) -> None:
-        """Ask the server to stop."""
-        if self._stopped is not None:
-            self._loop.call_soon_threadsafe(self._stopped.set)
+        """Ask the server to stop (it finishes its requests first, within a few seconds)."""
+        self._stop.set()
