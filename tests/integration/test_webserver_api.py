@@ -309,3 +309,27 @@ async def test_every_route_refuses_requests_without_credentials(client: Client) 
                 assert response.status == expected, (route.method, prefix + path)
                 checked += 1
     assert checked > 60
+
+
+async def test_a_namespace_is_replaced_by_a_multi_document_yaml(client: Client) -> None:
+    both = GREET + "---\n" + APPROVAL
+    first = await client.post("/api/v1/main/flows/api.test", data=both, headers=YAML)
+    assert first.status == 200, await first.text()
+    assert sorted(flow["id"] for flow in await first.json()) == ["approval", "greet"]
+    again = await client.post(
+        "/api/v1/main/flows/bulk?namespace=api.test", data=GREET, headers=YAML
+    )
+    assert [flow["revision"] for flow in await again.json()] == [1]  # unchanged source
+    listed = await (await client.get("/api/v1/main/flows/api.test", headers=AUTH)).json()
+    assert [flow["id"] for flow in listed] == ["greet"]  # approval was deleted
+    elsewhere = await client.post("/api/v1/main/flows/other.ns", data=GREET, headers=YAML)
+    assert (
+        elsewhere.status == 422
+        and "not in namespace other.ns" in (await elsewhere.json())["message"]
+    )
+    broken = await client.post(
+        "/api/v1/main/flows/api.test",
+        data=GREET + "---\nid: x\nnamespace: api.test\n",
+        headers=YAML,
+    )
+    assert broken.status == 422 and (await broken.json())["details"][0]["line"] >= 1
