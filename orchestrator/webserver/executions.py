@@ -80,6 +80,24 @@ async def wait_for_end(
     return latest
 
 
+async def wait_existing(
+    request: web.Request, context: ApiContext, execution_id: str
+) -> Execution | None:
+    """Wait for an execution created earlier to settle; its latest snapshot, or None."""
+    watch = await context.poll(
+        ExecutionWatch, context.settings, request.app[PARTITIONS], execution_id
+    )
+    try:
+        current = await context.run(context.control.latest, execution_id)
+        if settled(current):  # it ended before the watch started
+            return current
+        return await wait_for_end(context, watch, execution_id) or current
+    except ExecutionNotFoundError:
+        return None
+    finally:
+        await context.poll(watch.close)
+
+
 async def create_and_answer(
     request: web.Request,
     context: ApiContext,

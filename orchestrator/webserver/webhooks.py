@@ -17,17 +17,18 @@ from typing import Any
 from aiohttp import web
 
 from orchestrator.control import ExecutionNotFoundError
-from orchestrator.models.execution import ExecutionTrigger
+from orchestrator.models.execution import Execution, ExecutionTrigger
 from orchestrator.models.flow import Flow
 from orchestrator.models.triggers import Trigger, Webhook
 from orchestrator.plugin import is_truthy
 from orchestrator.templating import TemplateError, TemplateRenderer
 from orchestrator.webserver.context import ApiContext, context_of
 from orchestrator.webserver.errors import ApiError, not_found
-from orchestrator.webserver.executions import create_and_answer
+from orchestrator.webserver.executions import create_and_answer, wait_existing
 from orchestrator.webserver.models import ExecutionView, WaitQuery
 from orchestrator.webserver.routes import Body, Registry, parse_query
 from orchestrator.webserver.views import execution_json
+from orchestrator.webserver.watch import settled
 
 api = Registry("Executions")
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -126,8 +127,11 @@ async def webhook(request: web.Request) -> web.Response:
     )
     if execution_id is not None:
         existing = await _existing(context, execution_id)
-        if existing is not None and not query.wait:
-            return existing
+        if existing is not None:  # a retry: answer with the execution the first call made
+            if query.wait and not settled(existing):
+                final = await wait_existing(request, context, execution_id)
+                return web.json_response(execution_json(final or existing))
+            return web.json_response(execution_json(existing))
     command = context.control.prepare(
         namespace,
         flow_id,
@@ -148,12 +152,11 @@ def _inputs(trigger: Trigger, render_context: dict[str, Any]) -> dict[str, Any] 
     return dict(rendered) if isinstance(rendered, dict) else None
 
 
-async def _existing(context: ApiContext, execution_id: str) -> web.Response | None:
+async def _existing(context: ApiContext, execution_id: str) -> Execution | None:
     try:
-        execution = await context.run(context.control.latest, execution_id)
+        return await context.run(context.control.latest, execution_id)
     except ExecutionNotFoundError:
         return None
-    return web.json_response(execution_json(execution))
 
 
 for _method in ("GET", "POST", "PUT"):

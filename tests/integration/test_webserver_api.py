@@ -254,6 +254,11 @@ async def test_flows_executions_follow_and_webhooks(
         assert (await first.json())["id"] == (await second.json())["id"]
         hook_id = (await first.json())["id"]
         assert (await first.json())["trigger"]["variables"]["body"] == {"name": "Ada"}
+        retried = await client.post(
+            hook + "?wait=true", json={"name": "Ada"}, headers={"Idempotency-Key": "once"}
+        )
+        assert (await retried.json())["id"] == hook_id
+        assert (await retried.json())["state"]["current"] == "SUCCESS"  # waited for its end
         assert (await client.post(hook, json={"name": "nobody"})).status == 204
         assert (await client.post(hook.replace("k3y-abc", "wrong"), json={})).status == 404
         waited = await client.put(hook + "?wait=true", json={"name": "Eve"})
