@@ -10,6 +10,7 @@ from aiohttp import web
 from orchestrator.control import ExecutionNotFoundError
 from orchestrator.models.execution import Execution, new_id
 from orchestrator.models.labels import Label
+from orchestrator.models.messages import CreateExecution
 from orchestrator.models.state import State
 from orchestrator.repository import ExecutionFilter
 from orchestrator.webserver.context import ApiContext, context_of
@@ -48,7 +49,7 @@ def parse_labels(values: list[str]) -> list[Label]:
     return labels
 
 
-def created_view(context: ApiContext, command: Any) -> dict[str, Any]:
+def created_view(context: ApiContext, command: CreateExecution) -> dict[str, Any]:
     """The execution as it is the moment it was created (Kestra answers with it)."""
     record = context.flows.get(command.namespace, command.flow_id)
     execution = Execution(
@@ -101,7 +102,7 @@ async def wait_existing(
 async def create_and_answer(
     request: web.Request,
     context: ApiContext,
-    command: Any,
+    command: CreateExecution,
     wait: bool,
 ) -> web.Response:
     """Send a Create command; answer at once, or (``wait``) with the final execution."""
