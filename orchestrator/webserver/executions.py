@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from orchestrator.control import ExecutionNotFoundError
+from orchestrator.control import ControlError, ExecutionNotFoundError
 from orchestrator.models.execution import Execution, new_id
 from orchestrator.models.labels import Label
 from orchestrator.models.messages import CreateExecution
@@ -303,17 +303,27 @@ async def _create(request: web.Request) -> web.Response:
         raise not_found(f"flow {namespace}.{flow_id} not found")
     execution_id = new_id()
     prefix = f"{namespace}/{flow_id}/executions/{execution_id}/inputs"
+    labels = parse_labels(query.labels)
     inputs = await read_inputs(request, context, prefix)
-    command = context.control.prepare(
-        namespace,
-        flow_id,
-        inputs,
-        labels=parse_labels(query.labels),
-        schedule_date=query.schedule_date,
-        execution_id=execution_id,
-        revision=query.revision,
-    )
+    try:
+        command = context.control.prepare(
+            namespace,
+            flow_id,
+            inputs,
+            labels=labels,
+            schedule_date=query.schedule_date,
+            execution_id=execution_id,
+            revision=query.revision,
+        )
+    except ControlError:
+        await context.run(_drop_uploads, context, prefix)  # refused: its files go too
+        raise
     return await create_and_answer(request, context, command, query.wait)
+
+
+def _drop_uploads(context: ApiContext, prefix: str) -> None:
+    for uri in context.storage.list(prefix):
+        context.storage.delete(uri)
 
 
 @api.route("GET", "/executions/{executionId}", summary="Get an execution", response=ExecutionView)

@@ -246,3 +246,17 @@ async def test_follow_streams_live_snapshots_keepalives_and_is_released(
             return ExecutionWatch.open_count <= before
 
         await eventually(released)
+
+
+async def test_a_refused_execution_leaves_no_uploaded_file(
+    settings: KestrelSettings, client: Client
+) -> None:
+    from orchestrator.storage import LocalStorage
+
+    assert (await client.post(f"{API}/flows", data=UPLOAD, headers=YAML)).status == 200
+    form = FormData()
+    form.add_field("data", b"x", filename="x.txt")
+    form.add_field("unknown", b"y", filename="y.txt")
+    refused = await client.post(f"{API}/executions/api.test/upload", data=form, headers=AUTH)
+    assert refused.status == 422 and "unknown" in (await refused.json())["message"]
+    assert LocalStorage.from_settings(settings.storage).list("api.test/upload") == []
