@@ -117,6 +117,8 @@ async def test_openapi_document_and_swagger_page(client: Client) -> None:
     document = await (await client.get("/api/v1/openapi.json", headers=AUTH)).json()
     assert document["openapi"] == "3.1.0"
     assert "/api/v1/main/executions/{namespace}/{id}" in document["paths"]
+    configs = await (await client.get("/api/v1/configs", headers=AUTH)).json()
+    assert configs["isBasicAuthEnabled"] is True and configs["tenants"] == ["main"]
     page = await client.get("/api/v1/swagger-ui", headers=AUTH)
     assert "swagger-ui-bundle.js" in await page.text()
     script = await client.get("/api/v1/swagger-ui/static/swagger-ui-bundle.js", headers=AUTH)
