@@ -52,6 +52,8 @@ def service_env(settings: KestrelSettings, **runtime: Any) -> dict[str, str]:
             "KESTREL_ELASTICSEARCH__INDEX_PREFIX": settings.elasticsearch.index_prefix,
             "KESTREL_STORAGE__BASE_DIR": str(settings.storage.base_dir),
             "KESTREL_SECURITY__SECRET_KEY": TEST_SECRET_KEY,
+            # The API of `server standalone` on a free port: tests run side by side.
+            "KESTREL_WEBSERVER__PORT": "0",
         }
     )
     for key, value in runtime.items():

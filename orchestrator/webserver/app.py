@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from aiohttp import web
 
 from orchestrator.control import ExecutionControl
+from orchestrator.errors import OrchestratorError
 from orchestrator.kafka import ensure_topics
 from orchestrator.repository import Repositories
 from orchestrator.settings import KestrelSettings
@@ -38,6 +39,11 @@ from orchestrator.webserver.routes import Registry, add_routes
 from orchestrator.webserver.watch import Partitions
 
 log = logging.getLogger("kestrel.webserver")
+
+
+class WebserverError(OrchestratorError):
+    """The API could not start."""
+
 
 REGISTRIES: list[Registry] = [
     meta.api,
@@ -120,7 +126,14 @@ class WebserverService:
         await runner.setup()
         config = self._settings.webserver
         site = web.TCPSite(runner, config.host, config.port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:
+            await runner.cleanup()
+            raise WebserverError(
+                f"the API cannot listen on {config.host}:{config.port}: {exc.strerror or exc}; "
+                "set webserver.port (KESTREL_WEBSERVER__PORT, 0 for any free port)"
+            ) from exc
         port = config.port
         for address in runner.addresses:  # the port chosen by the OS when 0 was asked
             port = address[1]
