@@ -192,6 +192,7 @@ def main() -> None:
     with backends:
         settings, env = prepare(backends, work, "bench")
         env["KESTREL_KAFKA__INSTANCE_ID"] = f"bench-{uuid.uuid4().hex[:6]}"
+        env["KESTREL_WEBSERVER__PORT"] = "0"  # its API on any free port
         kestrel = Path(sys.executable).parent / "kestrel"
         log = (work / "server.log").open("w")
         command = ["server", "standalone"]

@@ -54,6 +54,7 @@ def service_env(settings: KestrelSettings, **runtime: Any) -> dict[str, str]:
             "KESTREL_SECURITY__SECRET_KEY": TEST_SECRET_KEY,
             # Several services run at once: each serves health and metrics on a free port.
             "KESTREL_MANAGEMENT__PORT": "0",
+            # The API of `server standalone` on a free port: tests run side by side.
             "KESTREL_WEBSERVER__PORT": "0",
         }
     )

@@ -6,6 +6,7 @@ import logging
 import secrets
 import shlex
 import signal
+import socket
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -375,6 +376,9 @@ def _local_webserver(settings: KestrelSettings, home: Path) -> WebserverSettings
     from orchestrator.webserver.settings import ApiUser
 
     config = settings.webserver
+    if not _port_free(config.host, config.port):
+        click.echo(f"port {config.port} is busy: the API takes a free port (printed below)")
+        config = config.model_copy(update={"port": 0})
     if config.auth.users or not config.auth.enabled:
         return config
     password_file = home / "admin.password"
@@ -388,6 +392,15 @@ def _local_webserver(settings: KestrelSettings, home: Path) -> WebserverSettings
     user = ApiUser(username="admin", password_hash=hash_secret(password_file.read_text().strip()))
     auth = config.auth.model_copy(update={"users": (user,)})
     return config.model_copy(update={"auth": auth})
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
 
 
 @click.command("webserver")

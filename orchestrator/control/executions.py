@@ -204,7 +204,7 @@ class ExecutionControl:
         from executor.engine.control import resume_outputs
         from orchestrator.tasks.flow import Pause
 
-        record = self.flows.records().get(f"{execution.namespace}/{execution.flow_id}")
+        record = self.flows.get(execution.namespace, execution.flow_id)
         if record is None:
             return
         flow = Flow.model_validate(record.flow)

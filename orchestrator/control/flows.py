@@ -22,6 +22,10 @@ class FlowSource(Protocol):
         """Every flow's latest record by ``namespace/id``, deleted ones included."""
         ...
 
+    def get(self, namespace: str, flow_id: str) -> FlowRecord | None:
+        """One flow's latest record, deleted or not, or None."""
+        ...
+
     def remember(self, record: FlowRecord) -> None:
         """Take in a record this process just published (read-your-writes)."""
         ...
@@ -39,6 +43,10 @@ class TopicFlows:
         """Every flow's latest record, read now."""
         return {**read_topic_to_end(self._settings, TOPICS.flows), **self._written}
 
+    def get(self, namespace: str, flow_id: str) -> FlowRecord | None:
+        """One flow's latest record, read now."""
+        return self.records().get(flow_key(namespace, flow_id))
+
     def remember(self, record: FlowRecord) -> None:
         """Keep ``record`` over what the topic says (it may not be readable yet)."""
         self._written[flow_key(record.namespace, record.id)] = record
@@ -55,7 +63,7 @@ def live_flow(flows: FlowSource, namespace: str, flow_id: str) -> FlowRecord:
     Raises:
         FlowNotFoundError: never deployed, or deleted.
     """
-    record = flows.records().get(flow_key(namespace, flow_id))
+    record = flows.get(namespace, flow_id)
     if record is None or record.deleted:
         raise FlowNotFoundError(namespace, flow_id)
     return record

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from aiohttp import web
 
 from orchestrator.control import ExecutionControl
+from orchestrator.errors import OrchestratorError
 from orchestrator.kafka import ensure_topics
 from orchestrator.management import Probe
 from orchestrator.repository import Repositories
@@ -40,6 +41,11 @@ from orchestrator.webserver.routes import Registry, add_routes
 from orchestrator.webserver.watch import Partitions
 
 log = logging.getLogger("kestrel.webserver")
+
+
+class WebserverError(OrchestratorError):
+    """The API could not start."""
+
 
 REGISTRIES: list[Registry] = [
     meta.api,
@@ -112,23 +118,32 @@ class WebserverService:
         self.probe = probe or Probe("webserver")
         self._on_ready = on_ready
         self._loop = asyncio.new_event_loop()
-        self._stopped: asyncio.Event | None = None
+        self._stop = threading.Event()
         self.ready = threading.Event()
         self.url = ""
 
     def run(self) -> None:
         """Serve until stopped."""
         asyncio.set_event_loop(self._loop)
-        self._loop.run_until_complete(self._serve())
+        try:
+            self._loop.run_until_complete(self._serve())
+        finally:
+            self._loop.close()
 
     async def _serve(self) -> None:
-        self._stopped = asyncio.Event()
         context = await asyncio.to_thread(build_context, self._settings)
         runner = web.AppRunner(create_app(context), handle_signals=False, shutdown_timeout=5)
         await runner.setup()
         config = self._settings.webserver
         site = web.TCPSite(runner, config.host, config.port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:
+            await runner.cleanup()
+            raise WebserverError(
+                f"the API cannot listen on {config.host}:{config.port}: {exc.strerror or exc}; "
+                "set webserver.port (KESTREL_WEBSERVER__PORT, 0 for any free port)"
+            ) from exc
         port = config.port
         for address in runner.addresses:  # the port chosen by the OS when 0 was asked
             port = address[1]
@@ -140,7 +155,8 @@ class WebserverService:
             self._on_ready(self.url)
         beating = asyncio.create_task(self._beat())
         try:
-            await self._stopped.wait()
+            while not self._stop.is_set():  # stop() may come from any thread, even early
+                await asyncio.sleep(0.2)
         finally:
             beating.cancel()
             self.probe.stopped()
@@ -152,6 +168,5 @@ class WebserverService:
             await asyncio.sleep(1.0)
 
     def stop(self) -> None:
-        """Ask the server to stop."""
-        if self._stopped is not None:
-            self._loop.call_soon_threadsafe(self._stopped.set)
+        """Ask the server to stop (it finishes its requests first, within a few seconds)."""
+        self._stop.set()

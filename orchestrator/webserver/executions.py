@@ -7,13 +7,14 @@ from typing import Any
 
 from aiohttp import web
 
-from orchestrator.control import ExecutionNotFoundError
+from orchestrator.control import ControlError, ExecutionNotFoundError
 from orchestrator.models.execution import Execution, new_id
 from orchestrator.models.labels import Label
+from orchestrator.models.messages import CreateExecution
 from orchestrator.models.state import State
 from orchestrator.repository import ExecutionFilter
 from orchestrator.webserver.context import ApiContext, context_of
-from orchestrator.webserver.errors import ApiError, bad_request, not_found
+from orchestrator.webserver.errors import bad_request, not_found
 from orchestrator.webserver.inputs import read_inputs
 from orchestrator.webserver.keys import PARTITIONS
 from orchestrator.webserver.models import (
@@ -48,7 +49,7 @@ def parse_labels(values: list[str]) -> list[Label]:
     return labels
 
 
-def created_view(context: ApiContext, command: Any) -> dict[str, Any]:
+def created_view(context: ApiContext, command: CreateExecution) -> dict[str, Any]:
     """The execution as it is the moment it was created (Kestra answers with it)."""
     record = context.flows.get(command.namespace, command.flow_id)
     execution = Execution(
@@ -80,10 +81,28 @@ async def wait_for_end(
     return latest
 
 
+async def wait_existing(
+    request: web.Request, context: ApiContext, execution_id: str
+) -> Execution | None:
+    """Wait for an execution created earlier to settle; its latest snapshot, or None."""
+    watch = await context.poll(
+        ExecutionWatch, context.settings, request.app[PARTITIONS], execution_id
+    )
+    try:
+        current = await context.run(context.control.latest, execution_id)
+        if settled(current):  # it ended before the watch started
+            return current
+        return await wait_for_end(context, watch, execution_id) or current
+    except ExecutionNotFoundError:
+        return None
+    finally:
+        await context.poll(watch.close)
+
+
 async def create_and_answer(
     request: web.Request,
     context: ApiContext,
-    command: Any,
+    command: CreateExecution,
     wait: bool,
 ) -> web.Response:
     """Send a Create command; answer at once, or (``wait``) with the final execution."""
@@ -112,6 +131,22 @@ async def create_and_answer(
 )
 async def search(request: web.Request) -> web.Response:
     """Executions matching every filter given, newest first by default."""
+    return await _search(request)
+
+
+@api.route(
+    "GET",
+    "/executions",
+    summary="Search executions of a flow (Kestra's older form)",
+    query=ExecutionSearchQuery,
+    response=PagedResults[ExecutionView],
+)
+async def search_by_flow(request: web.Request) -> web.Response:
+    """``?namespace=&flowId=`` as in ``/executions/search``."""
+    return await _search(request)
+
+
+async def _search(request: web.Request) -> web.Response:
     context = context_of(request)
     query = parse_query(request, ExecutionSearchQuery)
     criteria = ExecutionFilter(
@@ -243,6 +278,23 @@ async def kill(request: web.Request) -> web.Response:
 )
 async def create(request: web.Request) -> web.Response:
     """Run a deployed flow with inputs (``?wait=true``: answer once it ended)."""
+    return await _create(request)
+
+
+@api.route(
+    "POST",
+    "/executions/trigger/{namespace}/{id}",
+    summary="Create an execution of a flow (Kestra's older path)",
+    query=CreateExecutionQuery,
+    body=INPUTS_BODY,
+    response=ExecutionView,
+)
+async def create_by_trigger_path(request: web.Request) -> web.Response:
+    """As ``POST /executions/{namespace}/{id}``."""
+    return await _create(request)
+
+
+async def _create(request: web.Request) -> web.Response:
     context = context_of(request)
     query = parse_query(request, CreateExecutionQuery)
     namespace, flow_id = request.match_info["namespace"], request.match_info["id"]
@@ -251,17 +303,27 @@ async def create(request: web.Request) -> web.Response:
         raise not_found(f"flow {namespace}.{flow_id} not found")
     execution_id = new_id()
     prefix = f"{namespace}/{flow_id}/executions/{execution_id}/inputs"
+    labels = parse_labels(query.labels)
     inputs = await read_inputs(request, context, prefix)
-    command = context.control.prepare(
-        namespace,
-        flow_id,
-        inputs,
-        labels=parse_labels(query.labels),
-        schedule_date=query.schedule_date,
-        execution_id=execution_id,
-        revision=query.revision,
-    )
+    try:
+        command = context.control.prepare(
+            namespace,
+            flow_id,
+            inputs,
+            labels=labels,
+            schedule_date=query.schedule_date,
+            execution_id=execution_id,
+            revision=query.revision,
+        )
+    except ControlError:
+        await context.run(_drop_uploads, context, prefix)  # refused: its files go too
+        raise
     return await create_and_answer(request, context, command, query.wait)
+
+
+def _drop_uploads(context: ApiContext, prefix: str) -> None:
+    for uri in context.storage.list(prefix):
+        context.storage.delete(uri)
 
 
 @api.route("GET", "/executions/{executionId}", summary="Get an execution", response=ExecutionView)
@@ -277,10 +339,3 @@ async def delete(request: web.Request) -> web.Response:
     context = context_of(request)
     await context.run(context.control.delete, _id(request))
     return web.Response(status=204)
-
-
-def check_flow_exists(context: ApiContext, namespace: str, flow_id: str) -> None:
-    """Raise a 404 unless the flow is deployed."""
-    record = context.flows.get(namespace, flow_id)
-    if record is None or record.deleted:
-        raise ApiError(404, f"flow {namespace}.{flow_id} not found")

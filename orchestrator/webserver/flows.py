@@ -29,6 +29,7 @@ from orchestrator.webserver.models import (
     FlowId,
     FlowSearchQuery,
     FlowView,
+    NamespaceUpdateQuery,
     PagedResults,
     SourceQuery,
 )
@@ -148,10 +149,9 @@ async def validate_flows(request: web.Request) -> web.Response:
 def _documents(source: str) -> list[str]:
     """Split multi-document YAML, padding each with blank lines so line numbers hold."""
     documents = []
-    start = 0
-    starts = [m for m in _DOCUMENT_SEPARATOR.finditer(source)]
-    bounds = [0, *[m.end() for m in starts]]
-    ends = [*[m.start() for m in starts], len(source)]
+    separators = list(_DOCUMENT_SEPARATOR.finditer(source))
+    bounds = [0, *[m.end() for m in separators]]
+    ends = [*[m.start() for m in separators], len(source)]
     for start, end in zip(bounds, ends, strict=True):
         text = source[start:end]
         if text.strip():
@@ -246,6 +246,73 @@ async def enable_flows(request: web.Request) -> web.Response:
 async def disable_flows(request: web.Request) -> web.Response:
     """Disable each flow listed (a new revision with ``disabled: true``)."""
     return await _bulk(request, disabled=True)
+
+
+@api.route(
+    "POST",
+    "/flows/bulk",
+    summary="Deploy every flow of a multi-document YAML (one namespace)",
+    query=NamespaceUpdateQuery,
+    body=YAML_BODY,
+    response=list[FlowView],
+)
+async def bulk_update(request: web.Request) -> web.Response:
+    """As ``POST /flows/{namespace}`` with ``?namespace=``."""
+    namespace = parse_query(request, NamespaceUpdateQuery).namespace
+    if not namespace:
+        raise bad_request("give the namespace: ?namespace=company.team")
+    return await _update_namespace(request, namespace)
+
+
+@api.route(
+    "POST",
+    "/flows/{namespace}",
+    summary="Deploy every flow of a multi-document YAML into a namespace",
+    query=NamespaceUpdateQuery,
+    body=YAML_BODY,
+    response=list[FlowView],
+)
+async def update_namespace(request: web.Request) -> web.Response:
+    """Deploy each document; with ``delete`` (the default), delete the namespace's others."""
+    return await _update_namespace(request, request.match_info["namespace"])
+
+
+async def _update_namespace(request: web.Request, namespace: str) -> web.Response:
+    context = context_of(request)
+    query = parse_query(request, NamespaceUpdateQuery)
+    source = await yaml_body(request)
+    documents = [
+        (f"{_name(request)} document {index}", text)
+        for index, text in enumerate(_documents(source))
+    ]
+    checked = check_sources(documents)
+    for _, _, flow, _ in checked:
+        inside = flow.namespace == namespace or (
+            query.allow_namespace_child and flow.namespace.startswith(namespace + ".")
+        )
+        if not inside:
+            raise ApiError(422, f"flow {flow.namespace}.{flow.id} is not in namespace {namespace}")
+    deployed = await context.run(
+        publish_flows,
+        context.settings,
+        context.flows,
+        documents,
+        producer=context.control.producer,
+    )
+    if query.delete:
+        kept = {(each.namespace, each.flow_id) for each in deployed}
+        for record in context.flows.records().values():
+            stale = (record.namespace, record.id) not in kept
+            if record.namespace == namespace and not record.deleted and stale:
+                await context.run(
+                    delete_flow,
+                    context.settings,
+                    context.flows,
+                    record.namespace,
+                    record.id,
+                    producer=context.control.producer,
+                )
+    return web.json_response([flow_json(each.record, source=True) for each in deployed])
 
 
 @api.route("GET", "/flows/{namespace}", summary="Flows of a namespace", response=list[FlowView])

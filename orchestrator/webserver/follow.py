@@ -7,6 +7,7 @@ the Kafka reader is closed when the stream ends or the client goes away.
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from aiohttp import web
@@ -14,6 +15,7 @@ from aiohttp import web
 from orchestrator.control import ExecutionNotFoundError
 from orchestrator.models.execution import Execution
 from orchestrator.models.messages import LogEntry
+from orchestrator.models.state import utcnow
 from orchestrator.repository import LogFilter
 from orchestrator.webserver.context import ApiContext, context_of
 from orchestrator.webserver.errors import not_found
@@ -27,10 +29,27 @@ api = Registry("Executions")
 logs_api = Registry("Logs")
 
 
-async def _latest(context: ApiContext, execution_id: str) -> Execution:
+FIRST_SNAPSHOT_WAIT = 10.0
+"""Seconds a follow waits for an execution just created (its first snapshot not written yet)."""
+
+
+async def _latest(
+    context: ApiContext, execution_id: str, watch: ExecutionWatch | None = None
+) -> Execution:
+    """The latest snapshot; with ``watch``, wait a little for one that is about to come.
+
+    Raises:
+        ApiError: 404 when no snapshot has this id (in time).
+    """
     try:
         return await context.run(context.control.latest, execution_id)
     except ExecutionNotFoundError as exc:
+        if watch is not None:
+            deadline = time.monotonic() + FIRST_SNAPSHOT_WAIT
+            while time.monotonic() < deadline:
+                for _, _, value in await context.poll(watch.poll, 0.5):
+                    if isinstance(value, Execution):
+                        return value
         raise not_found(str(exc)) from exc
 
 
@@ -49,7 +68,7 @@ async def follow_execution(request: web.Request) -> web.StreamResponse:
     )
     stream = EventStream(request, context.settings.webserver.keepalive_interval)
     try:
-        latest = await _latest(context, execution_id)
+        latest = await _latest(context, execution_id, watch)
         await stream.open()
         await stream.send(execution_json(latest), "end" if settled(latest) else "progress")
         while not settled(latest) and not stream.client_gone:
@@ -77,8 +96,12 @@ async def follow_logs(request: web.Request) -> web.StreamResponse:
     """The indexed lines, then new ones from Kafka, until the execution settles."""
     context = context_of(request)
     execution_id = request.match_info["executionId"]
-    latest = await _latest(context, execution_id)
-    since = (latest.state.start_date or latest.state.histories[0].date) - timedelta(seconds=5)
+    try:
+        known: Execution | None = await context.run(context.control.latest, execution_id)
+    except ExecutionNotFoundError:
+        known = None  # created a moment ago: its first snapshot is about to come
+    start = known.state.start_date if known is not None else None
+    since = (start or utcnow()) - timedelta(seconds=5)
     watch = await context.poll(
         ExecutionWatch,
         context.settings,
@@ -90,6 +113,14 @@ async def follow_logs(request: web.Request) -> web.StreamResponse:
     seen: set[tuple[int, int]] = set()
     stream = EventStream(request, context.settings.webserver.keepalive_interval)
     try:
+        early: list[tuple[int, int, object]] = []
+        deadline = time.monotonic() + FIRST_SNAPSHOT_WAIT
+        while known is None:
+            if time.monotonic() > deadline:
+                raise not_found(f"execution {execution_id} not found")
+            early += await context.poll(watch.poll, 0.5)
+            known = next((v for _, _, v in early if isinstance(v, Execution)), None)
+        latest = known
         await stream.open()
         history = await context.run(
             lambda: list(context.repositories.logs.iterate(LogFilter(execution_id=execution_id)))
@@ -97,6 +128,10 @@ async def follow_logs(request: web.Request) -> web.StreamResponse:
         for hit in history:
             seen.add((hit.partition, hit.offset))
             await stream.send(log_json(hit.entry))
+        for partition, offset, value in early:
+            if isinstance(value, LogEntry) and (partition, offset) not in seen:
+                seen.add((partition, offset))
+                await stream.send(log_json(value))
         ended = settled(latest)
         idle_polls = 0
         while not stream.client_gone:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 from urllib.parse import unquote
@@ -44,8 +45,6 @@ async def read_inputs(
     if not raw.strip():
         return {}
     try:
-        import json
-
         value = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise bad_request(f"the body is not JSON: {exc}") from exc

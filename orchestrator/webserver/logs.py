@@ -14,6 +14,7 @@ from orchestrator.webserver.routes import Registry, parse_query
 from orchestrator.webserver.views import log_json
 
 api = Registry("Logs")
+_DEEPEST = 10_000
 
 
 def _criteria(query: LogSearchQuery, execution_id: str | None = None) -> LogFilter:
@@ -48,6 +49,8 @@ async def search_logs(request: web.Request) -> web.Response:
     """Lines matching every filter, oldest first, a page at a time."""
     context = context_of(request)
     query = parse_query(request, LogSearchQuery)
+    if (query.page - 1) * query.size > _DEEPEST:
+        raise bad_request(f"pages end at {_DEEPEST:,} lines; narrow the search instead")
     criteria = _criteria(query)
 
     def page() -> tuple[list[LogView | dict[str, object]], int]:

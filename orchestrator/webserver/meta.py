@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from aiohttp import web
 
-from orchestrator.webserver.routes import Registry
+from orchestrator.webserver.context import context_of
+from orchestrator.webserver.models import ApiModel
+from orchestrator.webserver.routes import TENANT, Registry
 
 api = Registry("Meta")
 OPENAPI = web.AppKey("openapi", dict)
@@ -37,6 +40,38 @@ def swagger_files() -> Path | None:
 async def health(request: web.Request) -> web.Response:
     """Always UP while the process serves."""
     return web.json_response({"status": "UP"})
+
+
+class Configs(ApiModel):
+    """What a client learns about this server first (Kestra's ``/api/v1/configs``)."""
+
+    version: str
+    edition: str
+    is_basic_auth_enabled: bool
+    tenants: list[str]
+
+
+@api.route(
+    "GET", "/api/v1/configs", summary="Server version and features", api=False, response=Configs
+)
+async def configs(request: web.Request) -> web.Response:
+    """The version, the single tenant, whether basic authentication is on."""
+    settings = context_of(request).settings.webserver
+    return web.json_response(
+        {
+            "version": _version(),
+            "edition": "OSS",
+            "isBasicAuthEnabled": settings.auth.enabled,
+            "tenants": [TENANT],
+        }
+    )
+
+
+def _version() -> str:
+    try:
+        return version("kestrelflow")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 @api.route("GET", "/api/v1/openapi.json", summary="This API's OpenAPI 3.1 document", api=False)

@@ -179,6 +179,14 @@ class FlowSearchQuery(PageQuery):
     labels: list[str] = Field(default_factory=list)
 
 
+class NamespaceUpdateQuery(QueryModel):
+    """``POST /flows/{namespace}`` and ``/flows/bulk``: replace a namespace's flows."""
+
+    namespace: str | None = None
+    delete: bool = True
+    allow_namespace_child: bool = False
+
+
 class SourceQuery(QueryModel):
     """Whether to include the YAML source."""
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from orchestrator.webserver.errors import ErrorBody
 from orchestrator.webserver.routes import PREFIXES, Registry, Route
 
 _PARAMETER = re.compile(r"{([^}/]+)}")
@@ -49,17 +50,6 @@ def _parameters(route: Route, schemas: _Schemas) -> list[dict[str, Any]]:
     return parameters
 
 
-_ERROR_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "message": {"type": "string"},
-        "details": {"type": "array", "items": {"type": "object"}},
-        "requestId": {"type": "string"},
-    },
-    "required": ["message", "details"],
-}
-
-
 def _operation_id(route: Route) -> str:
     words = re.sub(r"[^A-Za-z0-9]+", "_", route.path).strip("_")
     return f"{route.method.lower()}_{words}"
@@ -93,7 +83,7 @@ def _operation(route: Route, schemas: _Schemas) -> dict[str, Any]:
         success["content"] = {route.content_type: {"schema": {"type": "string"}}}
     error = {
         "description": "Error",
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        "content": {"application/json": {"schema": schemas.of(ErrorBody)}},
     }
     operation["responses"] = {str(route.status): success, "4XX": error, "5XX": error}
     return operation
@@ -107,7 +97,6 @@ def openapi_document(registries: list[Registry], version: str = "1") -> dict[str
         for route in registry.routes:
             path = (PREFIXES[0] + route.path) if route.api else route.path
             paths.setdefault(path, {})[route.method.lower()] = _operation(route, schemas)
-    schemas.components["Error"] = _ERROR_SCHEMA
     return {
         "openapi": "3.1.0",
         "info": {"title": "Kestrel API", "version": version},

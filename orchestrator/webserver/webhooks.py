@@ -11,28 +11,31 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 import uuid
 from typing import Any
 
 from aiohttp import web
 
 from orchestrator.control import ExecutionNotFoundError
-from orchestrator.models.execution import ExecutionTrigger
+from orchestrator.models.execution import Execution, ExecutionTrigger
 from orchestrator.models.flow import Flow
+from orchestrator.models.state import utcnow
 from orchestrator.models.triggers import Trigger, Webhook
-from orchestrator.plugin import is_truthy
+from orchestrator.scheduler.conditions import ConditionContext, ConditionError, conditions_hold
 from orchestrator.templating import TemplateError, TemplateRenderer
 from orchestrator.webserver.context import ApiContext, context_of
 from orchestrator.webserver.errors import ApiError, not_found
-from orchestrator.webserver.executions import create_and_answer
+from orchestrator.webserver.executions import create_and_answer, wait_existing
 from orchestrator.webserver.models import ExecutionView, WaitQuery
 from orchestrator.webserver.routes import Body, Registry, parse_query
 from orchestrator.webserver.views import execution_json
+from orchestrator.webserver.watch import settled
 
 api = Registry("Executions")
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _RENDERER = TemplateRenderer()
-_EXPRESSION_TYPES = ("Expression", "ExpressionCondition")
+log = logging.getLogger("kestrel.webserver")
 
 
 def idempotent_id(namespace: str, flow_id: str, key: str, idempotency_key: str) -> str:
@@ -48,23 +51,19 @@ def idempotent_id(namespace: str, flow_id: str, key: str, idempotency_key: str) 
 
 
 def _webhook_conditions_hold(trigger: Trigger, context: dict[str, Any]) -> bool:
-    """Whether every condition of ``trigger`` holds for this request.
+    """Whether every condition of ``trigger`` holds for this request, now.
 
-    Only ``Expression`` conditions are evaluated here (the scheduler's ``conditions_hold``
-    replaces this function once it lands); other kinds do not block the webhook.
+    The scheduler's evaluator (`orchestrator.scheduler.conditions`), so a webhook's
+    conditions mean what a schedule's mean. One that cannot be evaluated (a template that
+    fails, a malformed condition) does not hold: the call is answered 204 and the reason
+    logged for the flow's author.
     """
-    for condition in trigger.conditions:
-        kind = str(condition.get("type", "")).rsplit(".", 1)[-1]
-        if kind not in _EXPRESSION_TYPES:
-            continue
-        expression = str(condition.get("expression", ""))
-        try:
-            value = _RENDERER.render(expression, context, property_path="conditions.expression")
-        except TemplateError:
-            return False
-        if not is_truthy(value):
-            return False
-    return True
+    evaluation = ConditionContext(variables=context, date=utcnow(), renderer=_RENDERER)
+    try:
+        return conditions_hold(trigger.conditions, evaluation)
+    except ConditionError as exc:
+        log.warning("webhook trigger %s: a condition cannot be evaluated: %s", trigger.id, exc)
+        return False
 
 
 def _find_webhook(flow: Flow, key: str) -> Webhook | None:
@@ -126,8 +125,11 @@ async def webhook(request: web.Request) -> web.Response:
     )
     if execution_id is not None:
         existing = await _existing(context, execution_id)
-        if existing is not None and not query.wait:
-            return existing
+        if existing is not None:  # a retry: answer with the execution the first call made
+            if query.wait and not settled(existing):
+                final = await wait_existing(request, context, execution_id)
+                return web.json_response(execution_json(final or existing))
+            return web.json_response(execution_json(existing))
     command = context.control.prepare(
         namespace,
         flow_id,
@@ -148,12 +150,11 @@ def _inputs(trigger: Trigger, render_context: dict[str, Any]) -> dict[str, Any] 
     return dict(rendered) if isinstance(rendered, dict) else None
 
 
-async def _existing(context: ApiContext, execution_id: str) -> web.Response | None:
+async def _existing(context: ApiContext, execution_id: str) -> Execution | None:
     try:
-        execution = await context.run(context.control.latest, execution_id)
+        return await context.run(context.control.latest, execution_id)
     except ExecutionNotFoundError:
         return None
-    return web.json_response(execution_json(execution))
 
 
 for _method in ("GET", "POST", "PUT"):

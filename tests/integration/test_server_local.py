@@ -8,6 +8,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import requests
 from conftest import unavailable
 from prometheus_client.parser import text_string_to_metric_families
 from runtime_helpers import KestrelProcess
@@ -48,6 +49,24 @@ def _check_health_and_metrics(output: str) -> None:
     assert ended and ended[0].value >= 1, text[-3000:]
 
 
+def _check_api(output: str, data_dir: Path, *, shown: bool) -> None:
+    """The API's URL is printed; the admin's password once, then where it is kept."""
+    url = re.search(r"The API listens on (http://\S+)", output)
+    assert url is not None, output[-3000:]
+    password = (data_dir / "admin.password").read_text().strip()
+    if shown:
+        assert f"API user: admin, password: {password} (shown once)" in output
+    else:
+        assert password not in output and "API user: admin, password in" in output
+    answer = requests.get(
+        f"{url.group(1)}/api/v1/main/flows/distinct-namespaces",
+        auth=("admin", password),
+        timeout=30,
+    )
+    assert answer.json() == ["kestrel.examples"]
+    assert requests.get(f"{url.group(1)}/api/v1/main/flows/search", timeout=30).status_code == 401
+
+
 def test_server_local_runs_the_demo_and_again_after_a_restart(tmp_path: Path) -> None:
     try:
         noida_binary()
@@ -59,6 +78,7 @@ def test_server_local_runs_the_demo_and_again_after_a_restart(tmp_path: Path) ->
         try:
             output = server.wait_for_output(DONE)
             _check_health_and_metrics(output)
+            _check_api(output, data_dir, shown=start == "first")
         finally:
             exit_code = server.terminate(timeout=60)
         assert "ended SUCCESS" in output

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -13,6 +14,8 @@ from aiohttp import FormData, web
 from aiohttp.test_utils import TestClient
 from webserver_helpers import APPROVAL, AUTH, GREET, HOOK, TOKEN, running_services, with_auth
 
+from orchestrator.kafka import TOPICS, read_topic_to_end
+from orchestrator.models.trigger_commands import SetTriggerEnabled
 from orchestrator.settings import KestrelSettings
 from orchestrator.webserver.app import build_context, create_app
 
@@ -115,6 +118,8 @@ async def test_openapi_document_and_swagger_page(client: Client) -> None:
     document = await (await client.get("/api/v1/openapi.json", headers=AUTH)).json()
     assert document["openapi"] == "3.1.0"
     assert "/api/v1/main/executions/{namespace}/{id}" in document["paths"]
+    configs = await (await client.get("/api/v1/configs", headers=AUTH)).json()
+    assert configs["isBasicAuthEnabled"] is True and configs["tenants"] == ["main"]
     page = await client.get("/api/v1/swagger-ui", headers=AUTH)
     assert "swagger-ui-bundle.js" in await page.text()
     script = await client.get("/api/v1/swagger-ui/static/swagger-ui-bundle.js", headers=AUTH)
@@ -131,12 +136,45 @@ async def test_plugins_list_and_schema(client: Client) -> None:
     assert (await client.get("/api/v1/main/plugins/no.such.Type", headers=AUTH)).status == 404
 
 
-async def test_trigger_actions_answer_501(client: Client) -> None:
-    response = await client.post("/api/v1/main/triggers/set-disabled", headers=AUTH)
-    assert response.status == 501
-    assert "scheduler" in (await response.json())["message"]
+SCHEDULED = """id: nightly
+namespace: api.test
+tasks:
+  - id: hello
+    type: io.kestra.plugin.core.log.Log
+    message: hi
+triggers:
+  - id: every-night
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "0 2 * * *"
+"""
+
+
+async def test_trigger_actions_reach_the_scheduler(
+    settings: KestrelSettings, client: Client
+) -> None:
+    body = {"triggers": [{"namespace": "n", "flowId": "f", "triggerId": "t"}], "disabled": True}
+    unknown = await client.post("/api/v1/main/triggers/set-disabled", json=body, headers=AUTH)
+    assert unknown.status == 404, await unknown.text()
+    assert "not deployed" in (await unknown.json())["message"]
+    unlock = await client.post("/api/v1/main/triggers/n/f/t/unlock", headers=AUTH)
+    assert unlock.status == 404
+    malformed = await client.post("/api/v1/main/triggers/backfill/pause", json={}, headers=AUTH)
+    assert malformed.status == 400 and "namespace" in (await malformed.json())["message"]
     search = await client.get("/api/v1/main/triggers/search", headers=AUTH)
     assert search.status == 200 and (await search.json())["total"] == 0
+
+    created = await client.post("/api/v1/main/flows", data=SCHEDULED, headers=YAML)
+    assert created.status == 200, await created.text()
+    ref = {"namespace": "api.test", "flowId": "nightly", "triggerId": "every-night"}
+    disabled = await client.post(
+        "/api/v1/main/triggers/set-disabled",
+        json={"triggers": [ref], "disabled": True},
+        headers=AUTH,
+    )
+    assert disabled.status == 200, await disabled.text()
+    commands = await asyncio.to_thread(read_topic_to_end, settings, TOPICS.trigger_commands)
+    command = commands.get("api.test/nightly/every-night")
+    assert isinstance(command, SetTriggerEnabled) and command.enabled is False
 
 
 async def test_flows_executions_follow_and_webhooks(
@@ -236,6 +274,11 @@ async def test_flows_executions_follow_and_webhooks(
         assert (await first.json())["id"] == (await second.json())["id"]
         hook_id = (await first.json())["id"]
         assert (await first.json())["trigger"]["variables"]["body"] == {"name": "Ada"}
+        retried = await client.post(
+            hook + "?wait=true", json={"name": "Ada"}, headers={"Idempotency-Key": "once"}
+        )
+        assert (await retried.json())["id"] == hook_id
+        assert (await retried.json())["state"]["current"] == "SUCCESS"  # waited for its end
         assert (await client.post(hook, json={"name": "nobody"})).status == 204
         assert (await client.post(hook.replace("k3y-abc", "wrong"), json={})).status == 404
         waited = await client.put(hook + "?wait=true", json={"name": "Eve"})
@@ -272,3 +315,46 @@ async def test_flows_executions_follow_and_webhooks(
         deleted = await client.delete("/api/v1/main/flows/api.test/greet", headers=AUTH)
         assert deleted.status == 204
         assert (await client.get("/api/v1/main/flows/api.test/greet", headers=AUTH)).status == 404
+
+
+async def test_every_route_refuses_requests_without_credentials(client: Client) -> None:
+    from orchestrator.webserver.app import REGISTRIES
+    from orchestrator.webserver.routes import PREFIXES
+
+    checked = 0
+    for registry in REGISTRIES:
+        for route in registry.routes:
+            path = re.sub(r"{[^}]+}", "x", route.path)
+            open_path = route.api is False and route.path == "/health"
+            for prefix in PREFIXES if route.api else ("",):
+                if "webhook" in path:
+                    continue  # open: the key in the path is the secret
+                response = await client.request(route.method, prefix + path)
+                expected = 200 if open_path else 401
+                assert response.status == expected, (route.method, prefix + path)
+                checked += 1
+    assert checked > 60
+
+
+async def test_a_namespace_is_replaced_by_a_multi_document_yaml(client: Client) -> None:
+    both = GREET + "---\n" + APPROVAL
+    first = await client.post("/api/v1/main/flows/api.test", data=both, headers=YAML)
+    assert first.status == 200, await first.text()
+    assert sorted(flow["id"] for flow in await first.json()) == ["approval", "greet"]
+    again = await client.post(
+        "/api/v1/main/flows/bulk?namespace=api.test", data=GREET, headers=YAML
+    )
+    assert [flow["revision"] for flow in await again.json()] == [1]  # unchanged source
+    listed = await (await client.get("/api/v1/main/flows/api.test", headers=AUTH)).json()
+    assert [flow["id"] for flow in listed] == ["greet"]  # approval was deleted
+    elsewhere = await client.post("/api/v1/main/flows/other.ns", data=GREET, headers=YAML)
+    assert (
+        elsewhere.status == 422
+        and "not in namespace other.ns" in (await elsewhere.json())["message"]
+    )
+    broken = await client.post(
+        "/api/v1/main/flows/api.test",
+        data=GREET + "---\nid: x\nnamespace: api.test\n",
+        headers=YAML,
+    )
+    assert broken.status == 422 and (await broken.json())["details"][0]["line"] >= 1

@@ -228,6 +228,11 @@ async def test_follow_streams_live_snapshots_keepalives_and_is_released(
         events = await read_events(response)
         states = [json.loads(x[6:])["state"]["current"] for x in lines if x.startswith("data: ")]
         assert "SUCCESS" not in states and events[-1][1]["state"]["current"] == "SUCCESS"
+        fresh = await run(client, "sleepy")  # followed at once: before its first snapshot
+        fresh_logs = await client.get(f"{API}/logs/{fresh['id']}/follow", headers=AUTH)
+        assert fresh_logs.status == 200
+        await read_events(fresh_logs)  # the stream ends by itself once the execution ended
+        await indexed(client, fresh["id"], "SUCCESS")
         ended = await client.get(f"{API}/executions/{sleeping['id']}/follow", headers=AUTH)
         assert (await read_events(ended))[0][0] == "end"  # settled: one event, the end
 
@@ -241,3 +246,17 @@ async def test_follow_streams_live_snapshots_keepalives_and_is_released(
             return ExecutionWatch.open_count <= before
 
         await eventually(released)
+
+
+async def test_a_refused_execution_leaves_no_uploaded_file(
+    settings: KestrelSettings, client: Client
+) -> None:
+    from orchestrator.storage import LocalStorage
+
+    assert (await client.post(f"{API}/flows", data=UPLOAD, headers=YAML)).status == 200
+    form = FormData()
+    form.add_field("data", b"x", filename="x.txt")
+    form.add_field("unknown", b"y", filename="y.txt")
+    refused = await client.post(f"{API}/executions/api.test/upload", data=form, headers=AUTH)
+    assert refused.status == 422 and "unknown" in (await refused.json())["message"]
+    assert LocalStorage.from_settings(settings.storage).list("api.test/upload") == []

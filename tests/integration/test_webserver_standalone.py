@@ -6,18 +6,33 @@ import json
 import re
 import socket
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import requests
 from runtime_helpers import KESTREL, KestrelProcess, service_env
-from webserver_helpers import AUTH, GREET, HOOK, PASSWORD, USER
+from webserver_helpers import APPROVAL, AUTH, GREET, HOOK, PASSWORD, USER
 
 from orchestrator.kafka import ensure_topics
 from orchestrator.settings import KestrelSettings
 from orchestrator.webserver.auth import hash_secret
 
 pytestmark = pytest.mark.integration
+
+
+def state(base: str, execution_id: str) -> str:
+    response = requests.get(
+        f"{base}/api/v1/main/executions/{execution_id}", headers=AUTH, timeout=30
+    )
+    return str(response.json()["state"]["current"]) if response.ok else ""
+
+
+def wait_until(check: Callable[[], bool], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.2)  # polling a condition, bounded by the deadline
 
 
 def free_port() -> int:
@@ -64,6 +79,37 @@ def test_deploy_run_follow_and_webhook_through_standalone(
         )
         text = follow.raw.read().decode()
         assert "Hello Ada" in text
+        snapshots = requests.get(
+            f"{base}/api/v1/main/executions/{run['id']}/follow",
+            headers=AUTH,
+            stream=True,
+            timeout=60,
+        )
+        assert "id: end" in snapshots.raw.read().decode()
+
+        # kill a paused execution, then restart it
+        assert requests.post(
+            f"{base}/api/v1/main/flows", data=APPROVAL, headers=yaml, timeout=30
+        ).ok
+        paused = requests.post(
+            f"{base}/api/v1/main/executions/api.test/approval?wait=true", headers=AUTH, timeout=90
+        ).json()
+        assert paused["state"]["current"] == "PAUSED"
+        kill = requests.delete(
+            f"{base}/api/v1/main/executions/{paused['id']}/kill", headers=AUTH, timeout=30
+        )
+        assert kill.status_code == 202, kill.text
+        wait_until(lambda: state(base, paused["id"]) == "KILLED")
+        restart = requests.post(
+            f"{base}/api/v1/main/executions/{paused['id']}/restart", headers=AUTH, timeout=30
+        )
+        assert restart.status_code == 200, restart.text
+        wait_until(lambda: state(base, paused["id"]) not in ("KILLED", ""))
+        restarted = requests.get(
+            f"{base}/api/v1/main/executions/{paused['id']}", headers=AUTH, timeout=30
+        ).json()
+        assert {"key": "system.restarted", "value": "true"} in restarted["labels"]
+
         hook = f"{base}/api/v1/main/executions/webhook/api.test/hook/k3y-abc"
         ids = {
             requests.post(
