@@ -182,7 +182,8 @@ def main() -> None:
             KESTREL_KAFKA_BOOTSTRAP=settings.kafka.bootstrap,
             KESTREL_KAFKA__TOPIC_PREFIX=settings.kafka.topic_prefix,
         )
-        log = open(Path(tmp) / "scheduler.log", "wb")  # noqa: SIM115 - kept for the run
+        log_path = Path(os.environ.get("BENCH_LOG", Path(tmp) / "scheduler.log"))
+        log = log_path.open("wb")
         command = [str(Path(sys.executable).parent / "kestrel"), "scheduler"]
         if os.environ.get("BENCH_PROFILE"):  # a cProfile dump of the scheduler, for digging
             command = [

@@ -227,6 +227,7 @@ class SchedulerService:
         injected, self._injected = self._injected, []
         dirty, self._dirty = self._dirty, set()
         self._letters = []
+        started = time.monotonic()
         self._producer.begin()
         try:
             for command in injected:
@@ -237,10 +238,12 @@ class SchedulerService:
                 self._take_poll(key, future, batch, now)
             for key in sorted(dirty | batch.evaluated):
                 self._evaluate(key, batch, now)
+            decided = time.monotonic()
             self._produce(batch, now)
             if records:
                 self._producer.send_offsets(self._consumer)
             self._producer.commit()
+            self._log_slow(batch, len(records), started, decided)
         except TransactionError as exc:
             self._abort()
             if exc.fatal or not (exc.abortable or exc.retriable):
@@ -257,6 +260,19 @@ class SchedulerService:
             self._abort()
             raise
         self._committed(batch, dirty)
+
+    def _log_slow(self, batch: _Batch, commands: int, started: float, decided: float) -> None:
+        took = time.monotonic() - started
+        if took >= 1.0:
+            log.warning(
+                "slow batch: %d commands, %d states, %d firings: decided in %.2f s, "
+                "produced and committed in %.2f s",
+                commands,
+                len(batch.states),
+                len(batch.firings),
+                decided - started,
+                took - (decided - started),
+            )
 
     def _abort(self) -> None:
         with contextlib.suppress(KafkaError):  # keep the first error
