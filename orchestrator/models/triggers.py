@@ -47,10 +47,10 @@ class Trigger(KestrelModel):
     @field_validator("conditions")
     @classmethod
     def _valid_conditions(cls, conditions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        from orchestrator.scheduler.conditions import ConditionError, parse_conditions
+        from orchestrator.scheduler.conditions import ConditionError, check_conditions
 
         try:
-            parse_conditions(conditions)
+            check_conditions(conditions)
         except ConditionError as exc:
             raise ValueError(str(exc)) from None
         return conditions

@@ -15,6 +15,7 @@ Rules (Kestra's, where it documents them):
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,7 +23,7 @@ from typing import Any
 from orchestrator.models.messages import TriggerState
 from orchestrator.models.trigger_parts import BackfillProgress
 from orchestrator.models.triggers import Schedule
-from orchestrator.scheduler.conditions import ConditionContext, conditions_hold
+from orchestrator.scheduler.conditions import ConditionContext, ConditionError, conditions_hold
 from orchestrator.scheduler.cron import CronSchedule, cron_schedule
 from orchestrator.scheduler.decision import (
     Decision,
@@ -33,6 +34,8 @@ from orchestrator.scheduler.decision import (
     new_state,
 )
 from orchestrator.templating import TemplateRenderer
+
+log = logging.getLogger("kestrel.scheduler.schedules")
 
 RECOVERY_GRACE = timedelta(seconds=1)
 """Slots this recent are on time, not missed: a quick failover does not drop them."""
@@ -121,7 +124,14 @@ def _holds(trigger: Schedule, ref: FlowRef, slot: datetime, ctx: ScheduleContext
         date=cron_of(trigger).local(slot),
         renderer=ctx.renderer,
     )
-    return conditions_hold(trigger.conditions, context)
+    try:
+        return conditions_hold(trigger.conditions, context)
+    except ConditionError as exc:
+        # Skipped, not retried: a condition that cannot be evaluated must not stop time.
+        log.error(
+            "trigger %s of %s.%s skips %s: %s", trigger.id, ref.namespace, ref.flow_id, slot, exc
+        )
+        return False
 
 
 def _fire(
