@@ -225,3 +225,26 @@ def test_trigger_cli_disable_enable_unlock_and_errors(
     assert "has no trigger 'nope' (its triggers: every-second)" in unknown.output
     backfill = kestrel_cli(settings, "trigger", "backfill", "pause", *args)
     assert backfill.exit_code == 0  # accepted; the scheduler dead-letters it: no backfill
+
+
+def test_a_changed_or_removed_trigger_is_picked_up_from_the_flows_topic(
+    settings: KestrelSettings, tmp_path: Path, cluster: Cluster, fired: FiredWatcher
+) -> None:
+    _deploy_every_second(settings, tmp_path, "ticker")
+    cluster.start("executor", "executor-0")
+    cluster.start("worker", "worker-0")
+    cluster.start("scheduler", "scheduler-0")
+    key = "tests.scheduler/ticker/every-second"
+    fired.wait(lambda: len(fired.fired("ticker")) >= 2, 60, "the first slots")
+    every_two = EVERY_SECOND.format(flow_id="ticker").replace('"* * * * * *"', '"*/2 * * * * *"')
+    write_flow(tmp_path / "flows", "ticker", every_two)
+    deploy_files(settings, [tmp_path / "flows"])
+    fired.wait(lambda: (fired.states[key].fingerprint or "").startswith("*/2"), 30, "the new cron")
+    before = len(fired.fired("ticker"))
+    fired.wait(lambda: len(fired.fired("ticker")) >= before + 3, 60, "slots of the new cron")
+    later = fired.dates("ticker")[before + 1 :]  # the first one may have been decided before
+    assert all(datetime.fromisoformat(date).second % 2 == 0 for date in later), later
+    untriggered = every_two[: every_two.index("triggers:")]
+    write_flow(tmp_path / "flows", "ticker", untriggered)
+    deploy_files(settings, [tmp_path / "flows"])
+    fired.wait(lambda: key not in fired.states, 30, "the trigger's state deleted")
