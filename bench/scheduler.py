@@ -201,8 +201,10 @@ def main() -> None:
             stderr=subprocess.STDOUT,
         )
         try:
-            # Warm up: the states of every trigger written and the first slots fired.
-            while executor.creates < args.secondly * 3 and scheduler.poll() is None:
+            # Warm up: the states of every trigger written and the first slots fired (with
+            # minute schedules only, the first minute's burst).
+            warm = args.secondly * 3 if args.secondly else args.minutely
+            while executor.creates < warm and scheduler.poll() is None:
                 time.sleep(0.5)
             since = time.time()
             executor.measuring = True

@@ -71,7 +71,8 @@ class _Batch:
         self.states: dict[str, TriggerState | None] = {}
         self.firings: list[Firing] = []
         self.letters = letters
-        self.evaluated: set[str] = set()
+        self.evaluated: set[str] = set()  # keys a command or a poll result changed
+        self.decided: set[str] = set()  # keys evaluated in this batch
 
 
 class SchedulerService:
@@ -236,7 +237,13 @@ class SchedulerService:
                 self._take_record(record, batch, now)
             for key, future in finished.items():
                 self._take_poll(key, future, batch, now)
-            for key in sorted(dirty | batch.evaluated):
+            pending = sorted(dirty | batch.evaluated)
+            for index, key in enumerate(pending):
+                if len(batch.firings) >= self.settings.scheduler.firings_per_transaction:
+                    # A burst (10,000 schedules due the same minute) commits in chunks, so
+                    # the first firings do not wait for the last ones to be decided.
+                    self._dirty |= set(pending[index:])
+                    break
                 self._evaluate(key, batch, now)
             decided = time.monotonic()
             self._produce(batch, now)
@@ -259,7 +266,7 @@ class SchedulerService:
         except BaseException:
             self._abort()
             raise
-        self._committed(batch, dirty)
+        self._committed(batch)
 
     def _log_slow(self, batch: _Batch, commands: int, started: float, decided: float) -> None:
         took = time.monotonic() - started
@@ -322,6 +329,7 @@ class SchedulerService:
     def _evaluate(self, key: str, batch: _Batch, now: datetime) -> None:
         if not self.owns(key):  # revoked since it was marked: its new owner decides
             return
+        batch.decided.add(key)
         definition = self.definitions.by_key.get(key)
         state = self._current(key, batch)
         if definition is None:
@@ -386,17 +394,17 @@ class SchedulerService:
         for letter in batch.letters:
             send(TOPICS.dead_letters, letter.key or "", letter)
 
-    def _committed(self, batch: _Batch, evaluated: set[str]) -> None:
+    def _committed(self, batch: _Batch) -> None:
         for key, state in batch.states.items():
             if state is None:
                 self.states.pop(key, None)
             else:
                 self.states[key] = state
-        self._recovering -= evaluated
+        self._recovering -= batch.decided
         for firing in batch.firings:
             log.debug("fired %s for %s", firing.create.execution_id, firing.due)
         self.fired += len(batch.firings)
-        for key in evaluated | set(batch.states) | batch.evaluated:
+        for key in batch.decided | set(batch.states) | batch.evaluated:
             self._schedule_wake(key)
 
     def _schedule_wake(self, key: str) -> None:
