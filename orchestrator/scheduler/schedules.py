@@ -232,7 +232,7 @@ def evaluate_schedule(
     before = state
     if state is None:
         state = new_state(ref, trigger, now)
-        if trigger.backfill is not None:
+        if trigger.backfill is not None and trigger.backfill.start is not None:
             end = trigger.backfill.end or now
             state = start_backfill(trigger, state, trigger.backfill.start, end, now)
     identity = fingerprint(trigger)
