@@ -182,7 +182,8 @@ def main() -> None:
             KESTREL_KAFKA_BOOTSTRAP=settings.kafka.bootstrap,
             KESTREL_KAFKA__TOPIC_PREFIX=settings.kafka.topic_prefix,
         )
-        log = open(Path(tmp) / "scheduler.log", "wb")  # noqa: SIM115 - kept for the run
+        log_path = Path(os.environ.get("BENCH_LOG", Path(tmp) / "scheduler.log"))
+        log = log_path.open("wb")
         command = [str(Path(sys.executable).parent / "kestrel"), "scheduler"]
         if os.environ.get("BENCH_PROFILE"):  # a cProfile dump of the scheduler, for digging
             command = [
@@ -200,8 +201,10 @@ def main() -> None:
             stderr=subprocess.STDOUT,
         )
         try:
-            # Warm up: the states of every trigger written and the first slots fired.
-            while executor.creates < args.secondly * 3 and scheduler.poll() is None:
+            # Warm up: the states of every trigger written and the first slots fired (with
+            # minute schedules only, the first minute's burst).
+            warm = args.secondly * 3 if args.secondly else args.minutely
+            while executor.creates < warm and scheduler.poll() is None:
                 time.sleep(0.5)
             since = time.time()
             executor.measuring = True

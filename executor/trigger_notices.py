@@ -16,6 +16,7 @@ from typing import Protocol
 
 from orchestrator.models.execution import Execution
 from orchestrator.models.flow import Flow
+from orchestrator.models.state import StateType
 from orchestrator.models.trigger_commands import ExecutionEnded
 from orchestrator.models.triggers import FlowTrigger
 from orchestrator.scheduler.flow_triggers import may_concern
@@ -57,10 +58,18 @@ class TriggerNotifier:
         return self._listeners
 
     def notices(self, before: Execution | None, after: Execution | None) -> list[ExecutionEnded]:
-        """The notices of ``after``'s end (none unless this snapshot ends it)."""
-        if after is None or after.deleted or not after.state.current.is_terminated:
+        """The notices of ``after``'s end (none unless this snapshot ends it).
+
+        Deleting an execution that had not ended ends it too, as KILLED: its trigger must
+        not stay locked to it (it unlocks it only, flow triggers are not told).
+        """
+        if after is None or (before is not None and before.state.current.is_terminated):
             return []
-        if before is not None and before.state.current.is_terminated:
+        if after.deleted:
+            if before is None:
+                return []
+            return self._started_by(before, StateType.KILLED)
+        if not after.state.current.is_terminated:
             return []
         state = after.state.current
         common = {
@@ -72,19 +81,7 @@ class TriggerNotifier:
             "labels": after.labels,
             "outputs": after.outputs,
         }
-        notices = []
-        started_by = after.trigger.id if after.trigger is not None else None
-        own = self._flows.flow(after.namespace, after.flow_id)
-        if started_by and own is not None and any(t.id == started_by for t in own.triggers):
-            notices.append(
-                ExecutionEnded(
-                    namespace=after.namespace,
-                    flow_id=after.flow_id,
-                    trigger_id=started_by,
-                    started_by_trigger=True,
-                    **common,
-                )
-            )
+        notices = self._started_by(after, state)
         for flow, trigger in self._flow_triggers():
             if may_concern(trigger, after.namespace, after.flow_id, state.value):
                 notices.append(
@@ -96,6 +93,28 @@ class TriggerNotifier:
                     )
                 )
         return notices
+
+    def _started_by(self, execution: Execution, state: StateType) -> list[ExecutionEnded]:
+        """The notice to the trigger that started ``execution``, if its flow declares it."""
+        started_by = execution.trigger.id if execution.trigger is not None else None
+        own = self._flows.flow(execution.namespace, execution.flow_id)
+        if not started_by or own is None or all(t.id != started_by for t in own.triggers):
+            return []
+        return [
+            ExecutionEnded(
+                namespace=execution.namespace,
+                flow_id=execution.flow_id,
+                trigger_id=started_by,
+                started_by_trigger=True,
+                execution_id=execution.id,
+                execution_namespace=execution.namespace,
+                execution_flow_id=execution.flow_id,
+                flow_revision=execution.flow_revision,
+                state=state,
+                labels=execution.labels,
+                outputs=execution.outputs,
+            )
+        ]
 
     def notify(
         self,

@@ -274,6 +274,8 @@ class SchedulerSettings(_Section):
     poll_timeout: float = Field(default=0.05, gt=0)
     """Seconds the scheduler waits for commands before evaluating due triggers (a due slot
     wakes it sooner)."""
+    firings_per_transaction: int = Field(default=500, ge=1)
+    """Executions a scheduler starts in one transaction at most (a burst is chunked)."""
     poll_threads: int = Field(default=4, ge=1)
     """Polling triggers evaluated at once (in threads, never in the scheduler's loop)."""
 

@@ -43,7 +43,9 @@ class FiredWatcher:
                 except DeserializationError:
                     continue
                 with self._lock:
-                    if isinstance(value, CreateExecution) and value.trigger is not None:
+                    if value is None and spec is TOPICS.triggers:  # a deleted trigger
+                        self.states.pop(record.key_str or "", None)
+                    elif isinstance(value, CreateExecution) and value.trigger is not None:
                         self.creates.append(value)
                     elif isinstance(value, TriggerState):
                         self.states[record.key_str or ""] = value

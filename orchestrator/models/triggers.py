@@ -47,19 +47,22 @@ class Trigger(KestrelModel):
     @field_validator("conditions")
     @classmethod
     def _valid_conditions(cls, conditions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        from orchestrator.scheduler.conditions import ConditionError, parse_conditions
+        from orchestrator.scheduler.conditions import ConditionError, check_conditions
 
         try:
-            parse_conditions(conditions)
+            check_conditions(conditions)
         except ConditionError as exc:
             raise ValueError(str(exc)) from None
         return conditions
 
 
 class Backfill(KestrelModel):
-    """Replay the schedule's missed dates from ``start`` (to ``end``, or now)."""
+    """Replay the schedule's missed dates from ``start`` (to ``end``, or now).
 
-    start: datetime
+    Kestra accepts an empty ``backfill: {}``: no start, no backfill.
+    """
+
+    start: datetime | None = None
     end: datetime | None = None
 
 
@@ -166,6 +169,11 @@ class Webhook(Trigger):
     type_name: ClassVar[str] = "kestrel.core.trigger.Webhook"
 
     key: str = Field(min_length=1)
+    # Answered by the REST API's webhook endpoint: wait for the execution's end, return its
+    # outputs, with this content type.
+    wait: bool = False
+    return_outputs: bool = False
+    response_content_type: str | None = None
 
 
 def _build_trigger_registry() -> TypeRegistry[Trigger]:

@@ -19,7 +19,7 @@ from pydantic import Field, ValidationError
 
 from orchestrator.models.base import KestrelModel
 from orchestrator.models.labels import Labels
-from orchestrator.scheduler.errors import ConditionError
+from orchestrator.scheduler.errors import ConditionError, UnknownConditionError
 from orchestrator.templating import TemplateError, TemplateRenderer
 
 _TRIGGER_DATE = "{{ trigger.date }}"
@@ -162,6 +162,36 @@ class DateTimeBetween(Condition):
         return self.before is None or day <= self.before
 
 
+class Weekend(Condition):
+    """True on Saturdays and Sundays."""
+
+    name: ClassVar[str] = "Weekend"
+    date: str = _TRIGGER_DATE
+
+    def holds(self, context: ConditionContext) -> bool:
+        return context.date_of(self.date).weekday() >= 5
+
+
+class PublicHoliday(Condition):
+    """True on a public holiday of ``country`` (and ``subDivision``), per `holidays`."""
+
+    name: ClassVar[str] = "PublicHoliday"
+    date: str = _TRIGGER_DATE
+    country: str | None = None
+    sub_division: str | None = None
+
+    def holds(self, context: ConditionContext) -> bool:
+        import holidays
+
+        day = context.date_of(self.date)
+        country = self.country or "US"
+        try:
+            calendar_ = holidays.country_holidays(country, subdiv=self.sub_division)
+        except NotImplementedError as exc:
+            raise ConditionError(f"PublicHoliday: unknown country {country!r}") from exc
+        return day.date() in calendar_
+
+
 class Not(Condition):
     """True when none of ``conditions`` holds."""
 
@@ -273,6 +303,8 @@ CONDITION_TYPES: dict[str, type[Condition]] = {
         DayWeekInMonth,
         TimeBetween,
         DateTimeBetween,
+        Weekend,
+        PublicHoliday,
         Not,
         Or,
         Expression,
@@ -299,7 +331,9 @@ def parse_condition(raw: Mapping[str, Any] | Condition, where: str = "conditions
     condition_type = CONDITION_TYPES.get(short)
     if condition_type is None:
         known = ", ".join(sorted(CONDITION_TYPES))
-        raise ConditionError(f"{where}: unknown condition type {type_name!r} (known: {known})")
+        raise UnknownConditionError(
+            f"{where}: unknown condition type {type_name!r} (known: {known})"
+        )
     try:
         return condition_type.model_validate(dict(raw))
     except ValidationError as exc:
@@ -307,6 +341,27 @@ def parse_condition(raw: Mapping[str, Any] | Condition, where: str = "conditions
             f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}" for error in exc.errors()
         )
         raise ConditionError(f"{where} ({short}): {details}") from None
+
+
+def check_conditions(raw: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Validate conditions at load time; return the types Kestrel does not know.
+
+    An unknown type does not make the flow invalid (a Kestra flow must still deploy); the
+    trigger reports it when it is evaluated.
+
+    Raises:
+        ConditionError: A known condition has invalid properties.
+    """
+    unknown = []
+    for index, each in enumerate(raw):
+        try:
+            condition = parse_condition(each, f"conditions[{index}]")
+        except UnknownConditionError:
+            unknown.append(str(each.get("type")))
+            continue
+        if isinstance(condition, Not | Or):
+            unknown += check_conditions(condition.conditions)
+    return unknown
 
 
 def parse_conditions(raw: Sequence[Mapping[str, Any] | Condition]) -> list[Condition]:
@@ -330,7 +385,9 @@ __all__ = [
     "Condition",
     "ConditionContext",
     "ConditionError",
+    "UnknownConditionError",
     "UpstreamExecution",
+    "check_conditions",
     "conditions_hold",
     "parse_condition",
     "parse_conditions",

@@ -109,7 +109,7 @@ class CronSchedule:
             # In the second pass of a repeated hour no slot fires: the previous one is in
             # the first pass, up to an hour later on the wall clock.
             wall += timedelta(hours=1)
-        iterator = self._iterator(wall + timedelta(microseconds=1))
+        iterator = self._iterator(wall)
         for _ in range(100_000):
             try:
                 candidate = instant_of(iterator.get_prev(datetime), zone)

@@ -11,3 +11,7 @@ class SchedulerError(OrchestratorError):
 
 class ConditionError(SchedulerError):
     """A trigger condition is invalid (unknown type, bad property) or cannot be evaluated."""
+
+
+class UnknownConditionError(ConditionError):
+    """A condition type Kestrel does not implement."""

@@ -7,7 +7,6 @@ The request is rendered, sent, and ``responseCondition`` rendered with ``respons
 
 from __future__ import annotations
 
-import json
 import urllib.error
 import urllib.request
 from datetime import timedelta
@@ -57,7 +56,7 @@ class HttpTrigger(PollingTrigger):
         text = raw.decode("utf-8", errors="replace")
         response: dict[str, Any] = {
             "statusCode": code,
-            "body": _json_or_text(text),
+            "body": text,  # as Kestra: `json(response.body).field` reads a JSON answer
             "headers": {key: value for key, value in reply_headers.items()},
         }
         verdict = render(
@@ -69,10 +68,3 @@ class HttpTrigger(PollingTrigger):
         if verdict.strip().lower() != "true":
             return []
         return [Poll({"uri": uri, "code": code, "body": text, "headers": response["headers"]})]
-
-
-def _json_or_text(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text

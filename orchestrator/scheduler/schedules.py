@@ -15,6 +15,7 @@ Rules (Kestra's, where it documents them):
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,7 +23,7 @@ from typing import Any
 from orchestrator.models.messages import TriggerState
 from orchestrator.models.trigger_parts import BackfillProgress
 from orchestrator.models.triggers import Schedule
-from orchestrator.scheduler.conditions import ConditionContext, conditions_hold
+from orchestrator.scheduler.conditions import ConditionContext, ConditionError, conditions_hold
 from orchestrator.scheduler.cron import CronSchedule, cron_schedule
 from orchestrator.scheduler.decision import (
     Decision,
@@ -33,6 +34,8 @@ from orchestrator.scheduler.decision import (
     new_state,
 )
 from orchestrator.templating import TemplateRenderer
+
+log = logging.getLogger("kestrel.scheduler.schedules")
 
 RECOVERY_GRACE = timedelta(seconds=1)
 """Slots this recent are on time, not missed: a quick failover does not drop them."""
@@ -98,10 +101,23 @@ def start_backfill(
     return state.model_copy(update={"backfill": progress, "backfill_until": end, "updated": now})
 
 
-def variables(trigger: Schedule, slot: datetime) -> dict[str, Any]:
-    """``trigger.date``, ``trigger.next`` and ``trigger.previous``, in the trigger's zone."""
+def variables(
+    trigger: Schedule, slot: datetime, previous_hint: datetime | None = None
+) -> dict[str, Any]:
+    """``trigger.date``, ``trigger.next`` and ``trigger.previous``, in the trigger's zone.
+
+    ``previous_hint`` (the slot fired before, usually the previous one) spares searching
+    backwards, which costs far more than searching forwards.
+    """
     cron = cron_of(trigger)
-    previous = cron.previous_before(slot)
+    if (
+        previous_hint is not None
+        and previous_hint < slot
+        and cron.next_after(previous_hint) == slot
+    ):
+        previous: datetime | None = previous_hint
+    else:
+        previous = cron.previous_before(slot)
     return {
         "date": cron.local(slot).isoformat(),
         "next": cron.local(cron.next_after(slot)).isoformat(),
@@ -121,7 +137,14 @@ def _holds(trigger: Schedule, ref: FlowRef, slot: datetime, ctx: ScheduleContext
         date=cron_of(trigger).local(slot),
         renderer=ctx.renderer,
     )
-    return conditions_hold(trigger.conditions, context)
+    try:
+        return conditions_hold(trigger.conditions, context)
+    except ConditionError as exc:
+        # Skipped, not retried: a condition that cannot be evaluated must not stop time.
+        log.error(
+            "trigger %s of %s.%s skips %s: %s", trigger.id, ref.namespace, ref.flow_id, slot, exc
+        )
+        return False
 
 
 def _fire(
@@ -132,7 +155,10 @@ def _fire(
     ctx: ScheduleContext,
     progress: BackfillProgress | None = None,
 ) -> tuple[TriggerState, Firing]:
-    trigger_vars = variables(trigger, slot)
+    # The slot fired before is the previous one unless conditions or lateness skipped some.
+    trigger_vars = variables(trigger, slot, None if progress else state.last_date)
+    if progress is None:
+        state = state.model_copy(update={"last_date": slot})
     create = build_create(
         ref,
         trigger,
@@ -160,7 +186,7 @@ def _next_slot(
         if (late is not None and ctx.now - slot > late) or not _holds(trigger, ref, slot, ctx):
             state = state.model_copy(update={"next_date": following, "updated": ctx.now})
             continue
-        advanced = state.model_copy(update={"next_date": following, "last_date": slot})
+        advanced = state.model_copy(update={"next_date": following})
         return advanced, slot
     return state, None
 
@@ -206,7 +232,7 @@ def evaluate_schedule(
     before = state
     if state is None:
         state = new_state(ref, trigger, now)
-        if trigger.backfill is not None:
+        if trigger.backfill is not None and trigger.backfill.start is not None:
             end = trigger.backfill.end or now
             state = start_backfill(trigger, state, trigger.backfill.start, end, now)
     identity = fingerprint(trigger)

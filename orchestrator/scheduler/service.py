@@ -20,7 +20,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from datetime import datetime, timedelta
 
 from orchestrator.kafka import (
@@ -47,10 +47,11 @@ from orchestrator.models.trigger_parts import trigger_key
 from orchestrator.scheduler.commands import apply_command
 from orchestrator.scheduler.conditions import ConditionError
 from orchestrator.scheduler.decision import Decision, Firing
-from orchestrator.scheduler.definitions import TriggerDefinition, TriggerDefinitions
+from orchestrator.scheduler.definitions import TriggerDefinitions
 from orchestrator.scheduler.evaluate import evaluate, next_wake, wants_poll
 from orchestrator.scheduler.locks import stale_locks
-from orchestrator.scheduler.polling import Poll, PollContext, PollingTrigger, after_poll
+from orchestrator.scheduler.poller import Poller, results
+from orchestrator.scheduler.polling import Poll, PollingTrigger, after_poll
 from orchestrator.scheduler.schedules import ScheduleContext
 from orchestrator.settings import KestrelSettings
 from orchestrator.templating import TemplateRenderer
@@ -72,7 +73,8 @@ class _Batch:
         self.states: dict[str, TriggerState | None] = {}
         self.firings: list[Firing] = []
         self.letters = letters
-        self.evaluated: set[str] = set()
+        self.evaluated: set[str] = set()  # keys a command or a poll result changed
+        self.decided: set[str] = set()  # keys evaluated in this batch
 
 
 class SchedulerService:
@@ -109,10 +111,7 @@ class SchedulerService:
         self._injected: list[TriggerCommand] = []
         self._stop = threading.Event()
         self.fired = 0
-        self._polls: dict[str, Future[list[Poll]]] = {}
-        self._pool = ThreadPoolExecutor(
-            max_workers=settings.scheduler.poll_threads, thread_name_prefix="poll"
-        )
+        self._poller = Poller(settings.scheduler.poll_threads, renderer)
         self.definitions = TriggerDefinitions(settings)
         self._producer = self._new_producer()
         self._consumer = KafkaConsumer(
@@ -194,7 +193,7 @@ class SchedulerService:
                 )
                 now = self._clock()
                 self._dirty |= self._due(now)
-                polled = [key for key, future in self._polls.items() if future.done()]
+                polled = self._poller.finished()
                 if records or self._dirty or self._letters or self._injected or polled:
                     self._transact(records, now, polled)
         finally:
@@ -216,7 +215,7 @@ class SchedulerService:
         timeout = self.settings.scheduler.poll_timeout
         if self._dirty or self._injected:
             return 0.0
-        if self._polls:  # a poll may end any time: look again soon
+        if self._poller.any:  # a poll may end any time: look again soon
             timeout = min(timeout, 0.02)
         if self._wakes:
             left = (self._wakes[0][0] - self._clock()).total_seconds()
@@ -232,26 +231,37 @@ class SchedulerService:
                 due.add(key)
         return due
 
-    def _transact(self, records: list[Record], now: datetime, polled: list[str]) -> None:
+    def _transact(
+        self, records: list[Record], now: datetime, finished: dict[str, Future[list[Poll]]]
+    ) -> None:
         batch = _Batch(self._letters)
-        finished = {key: self._polls.pop(key) for key in polled}
         injected, self._injected = self._injected, []
         dirty, self._dirty = self._dirty, set()
         self._letters = []
+        started = time.monotonic()
         self._producer.begin()
         try:
             for command in injected:
-                self._apply(command, batch, now)
+                if self.owns(trigger_key(command.namespace, command.flow_id, command.trigger_id)):
+                    self._apply(command, batch, now)
             for record in records:
                 self._take_record(record, batch, now)
             for key, future in finished.items():
                 self._take_poll(key, future, batch, now)
-            for key in sorted(dirty | batch.evaluated):
+            pending = sorted(dirty | batch.evaluated)
+            for index, key in enumerate(pending):
+                if len(batch.firings) >= self.settings.scheduler.firings_per_transaction:
+                    # A burst (10,000 schedules due the same minute) commits in chunks, so
+                    # the first firings do not wait for the last ones to be decided.
+                    self._dirty |= set(pending[index:])
+                    break
                 self._evaluate(key, batch, now)
+            decided = time.monotonic()
             self._produce(batch, now)
             if records:
                 self._producer.send_offsets(self._consumer)
             self._producer.commit()
+            self._log_slow(batch, len(records), started, decided)
         except TransactionError as exc:
             self._abort()
             if exc.fatal or not (exc.abortable or exc.retriable):
@@ -267,7 +277,20 @@ class SchedulerService:
         except BaseException:
             self._abort()
             raise
-        self._committed(batch, dirty)
+        self._committed(batch)
+
+    def _log_slow(self, batch: _Batch, commands: int, started: float, decided: float) -> None:
+        took = time.monotonic() - started
+        if took >= 1.0:
+            log.warning(
+                "slow batch: %d commands, %d states, %d firings: decided in %.2f s, "
+                "produced and committed in %.2f s",
+                commands,
+                len(batch.states),
+                len(batch.firings),
+                decided - started,
+                took - (decided - started),
+            )
 
     def _abort(self) -> None:
         with contextlib.suppress(KafkaError):  # keep the first error
@@ -315,6 +338,9 @@ class SchedulerService:
         return decision.problem
 
     def _evaluate(self, key: str, batch: _Batch, now: datetime) -> None:
+        if not self.owns(key):  # revoked since it was marked: its new owner decides
+            return
+        batch.decided.add(key)
         definition = self.definitions.by_key.get(key)
         state = self._current(key, batch)
         if definition is None:
@@ -329,16 +355,8 @@ class SchedulerService:
             return
         self._take(key, decision, batch)
         state = self._current(key, batch)
-        if key not in self._polls and wants_poll(definition, state, now):
-            self._submit_poll(key, definition, now)
-
-    def _submit_poll(self, key: str, definition: TriggerDefinition, now: datetime) -> None:
-        trigger = definition.trigger
-        if not isinstance(trigger, PollingTrigger) or self._renderer is None:
-            log.error("trigger %s cannot poll: the scheduler has no template renderer", key)
-            return
-        context = PollContext(renderer=self._renderer, ref=definition.ref, now=now)
-        self._polls[key] = self._pool.submit(trigger.evaluate, context)
+        if not self._poller.busy(key) and wants_poll(definition, state, now):
+            self._poller.submit(key, definition, now)
 
     def _take_poll(
         self, key: str, future: Future[list[Poll]], batch: _Batch, now: datetime
@@ -346,16 +364,13 @@ class SchedulerService:
         definition = self.definitions.by_key.get(key)
         state = self._current(key, batch)
         if (
-            definition is None
+            not self.owns(key)
+            or definition is None
             or state is None
             or not isinstance(definition.trigger, PollingTrigger)
         ):
             return
-        try:
-            polls = future.result()
-        except Exception as exc:  # a plugin's failure: logged, polled again next interval
-            log.error("trigger %s: the poll failed: %s", key, exc)
-            polls = []
+        polls = results(key, future)
         decision = after_poll(definition.trigger, state, definition.ref, polls, now, self._renderer)
         self._take(key, decision, batch)
         batch.evaluated.add(key)
@@ -390,13 +405,13 @@ class SchedulerService:
         for letter in batch.letters:
             send(TOPICS.dead_letters, letter.key or "", letter)
 
-    def _committed(self, batch: _Batch, evaluated: set[str]) -> None:
+    def _committed(self, batch: _Batch) -> None:
         for key, state in batch.states.items():
             if state is None:
                 self.states.pop(key, None)
             else:
                 self.states[key] = state
-        self._recovering -= evaluated
+        self._recovering -= batch.decided
         for firing in batch.firings:
             log.debug("fired %s for %s", firing.create.execution_id, firing.due)
         self.fired += len(batch.firings)
@@ -406,14 +421,14 @@ class SchedulerService:
             kind = create.trigger.type if create.trigger else "unknown"
             SCHEDULER_TRIGGER_COUNT.labels(create.namespace, create.flow_id, kind).inc()
             SCHEDULER_TRIGGER_DELAY.observe(max((committed - firing.due).total_seconds(), 0.0))
-        for key in evaluated | set(batch.states) | batch.evaluated:
+        for key in batch.decided | set(batch.states) | batch.evaluated:
             self._schedule_wake(key)
 
     def _schedule_wake(self, key: str) -> None:
         definition = self.definitions.by_key.get(key)
         state = self.states.get(key)
         wake = None
-        if key in self._polls:
+        if self._poller.busy(key):
             return  # woken when its poll ends
         if definition is not None and state is not None and self.owns(key):
             wake = next_wake(definition, state, self._pace)
@@ -429,7 +444,7 @@ class SchedulerService:
 
     def close(self) -> None:
         """Leave the group and close every client (safe to call twice)."""
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._poller.close()
         for closer in (self._consumer.close, self._producer.close, self.definitions.close):
             try:
                 closer()

@@ -26,7 +26,7 @@ triggers:
     type: io.kestra.plugin.core.http.Trigger
     uri: {url}
     interval: PT0.2S
-    responseCondition: "{{{{ response.body.ready == true }}}}"
+    responseCondition: "{{{{ json(response.body).ready == true }}}}"
 """
 
 

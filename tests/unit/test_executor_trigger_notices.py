@@ -79,3 +79,13 @@ def test_the_prefilter_skips_triggers_the_end_cannot_concern() -> None:
     notifier = TriggerNotifier(FakeFlows(SCHEDULED, LISTENER))
     succeeded = _execution(StateType.SUCCESS, trigger=None)
     assert notifier.notices(_execution(StateType.RUNNING), succeeded) == []  # states: FAILED
+
+
+def test_deleting_a_running_execution_unlocks_its_trigger() -> None:
+    notifier = TriggerNotifier(FakeFlows(SCHEDULED, LISTENER))
+    running = _execution(StateType.RUNNING)
+    deleted = running.model_copy(update={"deleted": True})
+    notices = notifier.notices(running, deleted)
+    assert [(n.trigger_id, n.state, n.started_by_trigger) for n in notices] == [
+        ("daily", StateType.KILLED, True)
+    ]

@@ -131,3 +131,24 @@ def test_schedule_fires_only_the_slots_its_conditions_allow() -> None:
         "2024-02-05T11:00:00+01:00",
         "2024-03-04T11:00:00+01:00",
     ]
+
+
+def test_weekend_and_public_holiday() -> None:
+    saturday = MONDAY.replace(day=6)
+    assert _holds({"type": f"{CORE}Weekend"}, saturday)
+    assert not _holds({"type": f"{CORE}Weekend"})
+    holiday = {"type": f"{CORE}PublicHoliday", "country": "FR"}
+    assert _holds(holiday)  # January 1st
+    assert not _holds(holiday, MONDAY.replace(day=8))
+    with pytest.raises(ConditionError, match="unknown country"):
+        _holds({"type": f"{CORE}PublicHoliday", "country": "XX"})
+
+
+def test_an_unknown_condition_deploys_and_its_slots_are_skipped_with_an_error() -> None:
+    unknown = {"type": f"{CORE}MultipleCondition", "conditions": {}}
+    run = ScheduleRun(schedule(cron="0 * * * *", conditions=[unknown]), at("2024-01-01T00:30"))
+    run.run_until(at("2024-01-01T03:00"), timedelta(minutes=30))
+    assert run.dates == []
+    assert run.state is not None and run.state.next_date == at("2024-01-01T04:00")
+    with pytest.raises(ValueError, match="dayOfWeek"):  # a known one is still checked
+        schedule(conditions=[{"type": f"{CORE}DayWeek", "dayOfWeek": "FUNDAY"}])

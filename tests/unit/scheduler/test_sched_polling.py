@@ -22,7 +22,7 @@ def _http(url: str) -> HttpTrigger:
             "type": "io.kestra.plugin.core.http.Trigger",
             "uri": url,
             "interval": "PT30S",
-            "responseCondition": "{{ response.body.ready == true }}",
+            "responseCondition": "{{ json(response.body).ready == true }}",
         }
     ).trigger
     assert isinstance(trigger, HttpTrigger)
