@@ -1,4 +1,4 @@
-"""The chaos cluster: executor x2, worker x2 and an indexer, each its own OS process.
+"""The chaos cluster: executor x2, worker x2, a scheduler and an indexer, each its own process.
 
 ``Supervisor`` starts them, kills one at random with SIGKILL every few seconds and restarts
 it at once under the same instance id: the embedded broker never evicts a member killed
@@ -20,12 +20,13 @@ from runtime_helpers import KestrelProcess, service_env
 
 from orchestrator.settings import KestrelSettings
 
-# instance id -> role (the CLI command); the scheduler joins here when it exists.
+# instance id -> role (the CLI command).
 INSTANCES = {
     "chaos-executor-0": "executor",
     "chaos-executor-1": "executor",
     "chaos-worker-0": "worker",
     "chaos-worker-1": "worker",
+    "chaos-scheduler-0": "scheduler",
     "chaos-indexer-0": "indexer",
 }
 # A killed worker's attempts are run again once it is judged dead: quickly, for a short run.
@@ -36,6 +37,7 @@ _READY = {
     "executor": _ASSIGNED,
     "worker": _WORKER_STARTED,
     "indexer": re.compile(r"indexer \S+ started"),
+    "scheduler": re.compile(r"scheduler \S+ restored \d+ triggers"),
 }
 
 

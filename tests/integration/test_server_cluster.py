@@ -27,7 +27,8 @@ def test_a_cluster_of_processes_runs_the_examples(
     cluster.start()
     try:
         output = cluster.wait_for_output(RUNNING)
-        for name in ("executor-0", "executor-1", "worker-0", "worker-1", "indexer"):
+        names = ("executor-0", "executor-1", "worker-0", "worker-1", "indexer", "scheduler")
+        for name in (*names, "webserver"):
             assert f"  {name} " in output
         deploy_files(deployed, [EXAMPLES])
         for flow_id in ("hello-world", "parallel", "foreach"):
@@ -48,6 +49,8 @@ def test_a_cluster_of_processes_runs_the_examples(
         "executor-0",
         "executor-1",
         "indexer",
+        "scheduler",
+        "webserver",
         "worker-0",
         "worker-1",
     ]
