@@ -1,0 +1,108 @@
+"""Plugin task types through the Kafka runtime (`kestrel server standalone`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from plugin_context import http_server
+from runtime_helpers import KestrelProcess, SnapshotWatcher, ended, standalone_server, submit
+
+from orchestrator.cli.deploy import deploy_files
+from orchestrator.models.execution import Execution, new_id
+from orchestrator.models.messages import CreateExecution
+from orchestrator.settings import KestrelSettings
+from orchestrator.storage import LocalStorage
+
+pytestmark = pytest.mark.integration
+FLOWS = Path(__file__).resolve().parents[1] / "flows" / "plugins"
+BIG = b"y" * 300_000
+
+
+@pytest.fixture
+def standalone(settings: KestrelSettings, tmp_path: Path) -> Iterator[KestrelProcess]:
+    from orchestrator.kafka import ensure_topics
+
+    ensure_topics(settings)
+    deploy_files(settings, [FLOWS])
+    with standalone_server(settings, tmp_path) as process:
+        yield process
+
+
+def run_flow(
+    settings: KestrelSettings,
+    watcher: SnapshotWatcher,
+    flow_id: str,
+    inputs: dict[str, Any] | None = None,
+    timeout: float = 60,
+) -> Execution:
+    """Submit one execution of a test flow and wait for its end."""
+    create = CreateExecution(
+        execution_id=new_id(), namespace="kestrel.plugins", flow_id=flow_id, inputs=inputs
+    )
+    [execution_id] = submit(settings, [create])
+    return watcher.wait_for([execution_id], ended, timeout)[execution_id]
+
+
+def outputs_of(execution: Execution, task_id: str) -> dict[str, Any]:
+    [run] = [run for run in execution.task_run_list if run.task_id == task_id]
+    return run.outputs or {}
+
+
+def states(execution: Execution) -> dict[str, str]:
+    return {run.task_id: run.state.current.value for run in execution.task_run_list}
+
+
+@pytest.fixture
+def http_app() -> Iterator[str]:
+    async def echo(request: web.Request) -> web.Response:
+        return web.json_response({"body": await request.text()})
+
+    async def missing(request: web.Request) -> web.Response:
+        return web.Response(status=404, text="gone")
+
+    async def big(request: web.Request) -> web.Response:
+        return web.Response(body=BIG)
+
+    async def data(request: web.Request) -> web.Response:
+        return web.Response(body=b"a,b\n1,2\n")
+
+    async def slow(request: web.Request) -> web.Response:
+        import asyncio
+
+        await asyncio.sleep(10)
+        return web.Response(text="late")
+
+    app = web.Application()
+    app.router.add_post("/echo", echo)
+    app.router.add_get("/missing", missing)
+    app.router.add_get("/big", big)
+    app.router.add_get("/files/data", data)
+    app.router.add_get("/slow", slow)
+    with http_server(app) as url:
+        yield url
+
+
+def test_http_tasks_on_kafka(
+    settings: KestrelSettings,
+    standalone: KestrelProcess,
+    watcher: SnapshotWatcher,
+    http_app: str,
+) -> None:
+    done = run_flow(settings, watcher, "http", {"base": http_app})
+    assert done.state.current.value == "SUCCESS", (states(done), standalone.output()[-2000:])
+    assert outputs_of(done, "summary")["value"] == "kestrel 404 8"
+    storage = LocalStorage(settings.storage.base_dir)
+    assert storage.get(outputs_of(done, "big")["body"]) == BIG
+    assert storage.get(outputs_of(done, "download")["uri"]) == b"a,b\n1,2\n"
+
+    failed = run_flow(settings, watcher, "http-fails", {"base": http_app})
+    assert failed.state.current.value == "FAILED"
+    errors = {run.task_id: run.error or "" for run in failed.task_run_list}
+    assert states(failed)["not_found"] == "FAILED"
+    assert "response code '404'" in errors["not_found"], errors
+    assert states(failed)["too_slow"] == "FAILED"
+    assert "timed out" in errors["too_slow"], errors
