@@ -106,3 +106,13 @@ def test_http_tasks_on_kafka(
     assert "response code '404'" in errors["not_found"], errors
     assert states(failed)["too_slow"] == "FAILED"
     assert "timed out" in errors["too_slow"], errors
+
+
+def test_script_tasks_on_kafka(
+    settings: KestrelSettings, standalone: KestrelProcess, watcher: SnapshotWatcher
+) -> None:
+    done = run_flow(settings, watcher, "scripts", timeout=180)
+    assert done.state.current.value == "SUCCESS", (states(done), standalone.output()[-3000:])
+    assert outputs_of(done, "summary")["value"] == "1.16.0 42"
+    assert watcher.logged("six 1.16.0")  # the shell task read the staged kestrel:// file
+    assert watcher.logged("instead of in the container image 'alpine:3.20'")
