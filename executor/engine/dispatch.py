@@ -10,6 +10,7 @@ from executor.engine.inputs import typed_inputs
 from executor.engine.labels import child_labels
 from executor.engine.variables import run_variables
 from executor.engine.work import Work
+from executor.engine.workdir import shared_directory
 from orchestrator.models.duration import parse_duration
 from orchestrator.models.execution import (
     ExecutionTrigger,
@@ -215,5 +216,6 @@ def _send_to_worker(work: Work, run: TaskRun, task: Task, variables: dict[str, A
             task=task.to_json_dict(),
             flow_revision=work.original.flow_revision,
             context=variables,
+            working_directory=shared_directory(work, run),
         )
     )

@@ -17,6 +17,7 @@ from orchestrator.models.execution import Execution, ExecutionTrigger, ParentLin
 from orchestrator.models.labels import Labels
 from orchestrator.models.log_level import LogLevel
 from orchestrator.models.state import StateType, utcnow
+from orchestrator.models.workdir import SharedDirectory
 
 
 class Message(KestrelModel):
@@ -185,6 +186,8 @@ class WorkerTask(Message):
     task: dict[str, Any]
     flow_revision: int
     context: dict[str, Any] = Field(default_factory=dict)
+    working_directory: SharedDirectory | None = None
+    """The WorkingDirectory whose folder the task shares with its siblings, if any."""
 
 
 class TaskFailure(KestrelModel):

@@ -82,6 +82,10 @@ BUILTIN_TASKS: dict[str, tuple[str, tuple[str, ...]]] = {
             "io.kestra.core.tasks.flows.Flow",
         ),
     ),
+    "kestrel.core.flow.WorkingDirectory": (
+        f"{_FLOW}:WorkingDirectory",
+        _kestra("flow", "WorkingDirectory", "io.kestra.core.tasks.flows.WorkingDirectory"),
+    ),
     "kestrel.core.flow.Pause": (
         f"{_FLOW}:Pause",
         _kestra("flow", "Pause", "io.kestra.core.tasks.flows.Pause"),

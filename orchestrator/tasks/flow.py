@@ -221,6 +221,39 @@ class Pause(FlowableTask):
         yield from super().child_task_lists()
 
 
+class WorkingDirectory(_TasksFlowable):
+    """Run ``tasks`` one after the other in one shared folder (files persist between them).
+
+    ``inputFiles`` are written into the folder before the first task. Each child runs on a
+    worker in the same folder; it is saved to the internal storage after each child, so
+    the next one finds it on any worker.
+
+    Example:
+        ```yaml
+        - id: wdir
+          type: io.kestra.plugin.core.flow.WorkingDirectory
+          tasks:
+            - id: write
+              type: io.kestra.plugin.scripts.shell.Commands
+              commands: ["echo hello > hello.txt"]
+            - id: read
+              type: io.kestra.plugin.scripts.python.Script
+              script: print(open("hello.txt").read())
+        ```
+    """
+
+    type_name: ClassVar[str] = "kestrel.core.flow.WorkingDirectory"
+
+    input_files: dict[str, Any] | str | None = None
+    """Files written into the folder first: name -> content (a ``kestrel://`` URI is copied)."""
+    output_files: list[str] = Field(default_factory=list)
+    """Accepted for Kestra flows; the children's own ``outputFiles`` store files."""
+    namespace_files: dict[str, Any] | None = None
+    """Accepted for Kestra flows; Kestrel has no namespace file store yet."""
+    cache: dict[str, Any] | None = None
+    """Accepted for Kestra flows (``patterns``, ``ttl``); nothing is cached between runs."""
+
+
 class Sleep(Task):
     """Wait ``duration``; the engine sets a timer, so no worker slot is held."""
 

@@ -116,3 +116,18 @@ def test_script_tasks_on_kafka(
     assert outputs_of(done, "summary")["value"] == "1.16.0 42"
     assert watcher.logged("six 1.16.0")  # the shell task read the staged kestrel:// file
     assert watcher.logged("instead of in the container image 'alpine:3.20'")
+
+
+def test_working_directory_and_storage_tasks_on_kafka(
+    settings: KestrelSettings, standalone: KestrelProcess, watcher: SnapshotWatcher
+) -> None:
+    shared = run_flow(settings, watcher, "workdir", timeout=120)
+    assert shared.state.current.value == "SUCCESS", (states(shared), standalone.output()[-3000:])
+    assert outputs_of(shared, "summary")["value"] == (
+        "workdir from python / more / extra.txt,seed.txt,shared.txt"
+    )
+    files = run_flow(settings, watcher, "storage")
+    assert files.state.current.value == "SUCCESS", (states(files), standalone.output()[-3000:])
+    # The spec is YAML: the newlines read() returned fold into spaces in a quoted scalar.
+    assert outputs_of(files, "templated")["value"] == "one two three"
+    assert len(outputs_of(files, "purge")["uris"]) == 5  # write, 3 parts, concat
