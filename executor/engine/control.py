@@ -162,6 +162,10 @@ def restart(work: Work) -> None:
         work.set_state(StateType.RUNNING)
 
 
+_PAUSE_ENDS = {"WARN": StateType.WARNING, "FAIL": StateType.FAILED, "CANCEL": StateType.KILLED}
+"""The state a Pause ends in when its duration elapses, by its ``behavior``."""
+
+
 def fire_timer(work: Work, event: TimerFired) -> Timer | None:
     """Apply a due timer of a task run; return execution-level timers for the caller.
 
@@ -175,7 +179,15 @@ def fire_timer(work: Work, event: TimerFired) -> Timer | None:
     if timer.kind == "RETRY" and run and run.state.current is StateType.RETRYING:
         work.set_run_state(run.id, StateType.CREATED)
     elif timer.kind == "PAUSE_DELAY" and run and run.state.current is StateType.PAUSED:
-        resume_pause(work, run.id, StateType.RUNNING, None)
+        task = work.index.task(run.task_id)
+        behavior = task.behavior if isinstance(task, Pause) else "RESUME"
+        if behavior == "RESUME":
+            resume_pause(work, run.id, StateType.RUNNING, None)
+        else:
+            state = _PAUSE_ENDS[behavior]
+            message = f"the pause duration elapsed with no resume (behavior {behavior})"
+            resume_pause(work, run.id, state, None)
+            work.log(LogLevel.WARN, message, work.run(run.id))
     elif timer.kind == "PAUSE_TIMEOUT" and run and run.state.current is StateType.PAUSED:
         work.set_run_state(run.id, StateType.FAILED, error="the pause timed out")
         work.log(LogLevel.ERROR, "the pause timed out", work.run(run.id))

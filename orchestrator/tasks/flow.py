@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -212,8 +212,26 @@ class Pause(FlowableTask):
     type_name: ClassVar[str] = "kestrel.core.flow.Pause"
 
     delay: DurationOrTemplate | None = None
+    """Resume by itself after this long (Kestra's older name of ``pauseDuration``)."""
     on_resume: list[InputRef] = Field(default_factory=list)
+    """Inputs a manual resume may give; they become the Pause's outputs."""
     tasks: list[TaskRef] = Field(default_factory=list)
+    """Deprecated in Kestra: tasks run after the resume."""
+    behavior: Literal["RESUME", "WARN", "FAIL", "CANCEL"] = "RESUME"
+    """What happens when ``pauseDuration`` elapses with no manual resume: the Pause ends
+    SUCCESS (RESUME), WARNING (WARN), FAILED (FAIL) or KILLED (CANCEL)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _pause_duration(cls, data: Any) -> Any:
+        # Kestra renamed ``delay`` to ``pauseDuration``; both are read into ``delay``.
+        if isinstance(data, dict) and "pauseDuration" in data:
+            data = dict(data)
+            duration = data.pop("pauseDuration")
+            if data.get("delay") is not None:
+                raise ValueError("give pauseDuration or delay, not both")
+            data["delay"] = duration
+        return data
 
     def child_task_lists(self) -> Iterator[tuple[str, list[Task]]]:
         """Yield ``tasks``, then ``errors`` and ``finally``."""

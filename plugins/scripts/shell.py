@@ -82,7 +82,7 @@ class ShellTask(ProcessTask):
     """Kestra's deprecated Docker options (``image`` and others), used like a Docker runner."""
     namespace_files: NamespaceFiles | None = None
     """Kestra's namespace files; Kestrel has no namespace file store yet (warned)."""
-    target_os: Literal["LINUX", "WINDOWS", "AUTO"] = "AUTO"
+    target_os: Literal["LINUX", "WINDOWS", "AUTO"] = Field(default="AUTO", alias="targetOS")
     """The OS the commands are written for; Kestrel runs them on Linux."""
 
     @field_validator("runner")
