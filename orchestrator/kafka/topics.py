@@ -19,6 +19,7 @@ from pydantic import TypeAdapter
 from orchestrator.models.base import KestrelModel
 from orchestrator.models.concurrency import ConcurrencyMessage, FlowSlots
 from orchestrator.models.execution import Execution
+from orchestrator.models.kv import KvEntry
 from orchestrator.models.messages import (
     DeadLetter,
     ExecutionCommand,
@@ -121,6 +122,7 @@ class TopicRegistry:
     concurrency_requests: TopicSpec[ConcurrencyMessage]
     concurrency_slots: TopicSpec[FlowSlots]
     triggers: TopicSpec[TriggerState]
+    kv: TopicSpec[KvEntry]
     logs: TopicSpec[LogEntry]
     metrics: TopicSpec[MetricEntry]
     dead_letters: TopicSpec[DeadLetter]
@@ -172,6 +174,7 @@ TOPICS = TopicRegistry(
     concurrency_requests=_spec("concurrency-requests", "ns/flow", ConcurrencyMessage, "delete"),
     concurrency_slots=_spec("concurrency-slots", "ns/flow", FlowSlots, "compact"),
     triggers=_spec("triggers", "ns/flow/trigger", TriggerState, "compact"),
+    kv=_spec("kv", "ns/key", KvEntry, "compact"),  # Kestra's KV store (orchestrator/kv)
     logs=_spec("logs", "execution id", LogEntry, "delete", retention_ms=SEVEN_DAYS_MS),
     metrics=_spec("metrics", "execution id", MetricEntry, "delete", retention_ms=SEVEN_DAYS_MS),
     dead_letters=_spec("dead-letters", "original key", DeadLetter, "delete"),

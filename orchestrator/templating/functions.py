@@ -22,7 +22,7 @@ from jinja2.runtime import Context
 
 from orchestrator.templating import dates
 from orchestrator.templating.errors import TemplateError
-from orchestrator.templating.storage_functions import read
+from orchestrator.templating.storage_functions import kv, read
 from orchestrator.templating.values import (
     Box,
     Entry,
@@ -254,6 +254,7 @@ def base_globals() -> dict[str, Callable[..., Any]]:
         "currentEachOutput": current_each_output,
         "errorLogs": error_logs,
         "read": read,
+        "kv": kv,
         "_k_iter": k_iter,
         "_k_concat": k_concat,
         "_k_range": k_range,

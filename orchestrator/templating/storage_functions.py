@@ -69,4 +69,28 @@ def _namespace(context: Context) -> str | None:
     return None
 
 
-__all__ = ["MAX_READ_BYTES", "read"]
+@pass_context
+def kv(
+    context: Context,
+    key: Any,
+    namespace: Any = None,
+    errorOnMissing: bool = True,  # noqa: N803  # Kestra's argument name
+) -> Any:
+    """The value of a KV pair of the flow's namespace (or ``namespace``)."""
+    from orchestrator.kv import KvError, default_store
+
+    where = str(namespace) if namespace is not None else _namespace(context)
+    if where is None:
+        raise TemplateError("kv(): no namespace (the flow's is unknown here)")
+    try:
+        entry = default_store().get(where, str(key))
+    except KvError as exc:
+        raise TemplateError(f"kv(): {exc}") from exc
+    if entry is None:
+        if errorOnMissing:
+            raise TemplateError(f"kv(): no value for key '{key}' in namespace '{where}'")
+        return None
+    return entry.value
+
+
+__all__ = ["MAX_READ_BYTES", "kv", "read"]

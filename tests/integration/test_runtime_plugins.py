@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -131,3 +133,41 @@ def test_working_directory_and_storage_tasks_on_kafka(
     # The spec is YAML: the newlines read() returned fold into spaces in a quoted scalar.
     assert outputs_of(files, "templated")["value"] == "one two three"
     assert len(outputs_of(files, "purge")["uris"]) == 5  # write, 3 parts, concat
+
+
+def test_kv_store_on_kafka_with_ttl_expiry(
+    settings: KestrelSettings, standalone: KestrelProcess, watcher: SnapshotWatcher
+) -> None:
+    from runtime_helpers import kestrel_cli
+
+    from orchestrator.kv.kafka import KafkaKvStore
+
+    done = run_flow(settings, watcher, "kv")
+    # refuse_overwrite fails on purpose (allowFailure): the execution ends WARNING.
+    assert done.state.current.value == "WARNING", (states(done), standalone.output()[-3000:])
+    # The Get of another worker task saw the Set (read-your-writes through the topic).
+    assert outputs_of(done, "summary")["value"] == (
+        "43 soon gone count,doc,ephemeral,short_lived none gone"
+    )
+    store = KafkaKvStore(settings)
+    try:
+        assert store.get("kestrel.plugins", "count") is not None
+        [ephemeral] = [e for e in store._all().values() if e.key == "ephemeral"]
+        assert ephemeral.expires is not None
+        assert ephemeral.expires - ephemeral.updated == timedelta(seconds=1)
+        deadline = time.monotonic() + 30
+        while store.get("kestrel.plugins", "ephemeral") is not None:  # the ttl runs out
+            assert time.monotonic() < deadline, "the pair outlived its ttl"
+            time.sleep(0.1)  # polling a condition, bounded by the deadline
+        assert "ephemeral" not in [e.key for e in store.list("kestrel.plugins")]
+    finally:
+        store.close()
+    listed = kestrel_cli(settings, "kv", "list", "kestrel.plugins")
+    assert listed.exit_code == 0, listed.output
+    assert "count\tNUMBER\t42" in listed.output
+    assert kestrel_cli(settings, "kv", "set", "kestrel.plugins", "cli", '{"a": 1}').exit_code == 0
+    got = kestrel_cli(settings, "kv", "get", "kestrel.plugins", "cli")
+    assert got.output.strip() == '{"a": 1}'
+    assert "deleted" in kestrel_cli(settings, "kv", "delete", "kestrel.plugins", "cli").output
+    missing = kestrel_cli(settings, "kv", "get", "kestrel.plugins", "cli")
+    assert missing.exit_code == 1 and "no value for key 'cli'" in missing.output
