@@ -86,6 +86,11 @@ BUILTIN_TASKS: dict[str, tuple[str, tuple[str, ...]]] = {
         f"{_FLOW}:WorkingDirectory",
         _kestra("flow", "WorkingDirectory", "io.kestra.core.tasks.flows.WorkingDirectory"),
     ),
+    "kestrel.core.flow.ForEachItem": (
+        "orchestrator.tasks.foreach_item:ForEachItem",
+        _kestra("flow", "ForEachItem", "io.kestra.core.tasks.flows.ForEachItem"),
+    ),
+    "kestrel.core.flow.ForEachItemSplit": ("orchestrator.tasks.foreach_item:ForEachItemSplit", ()),
     "kestrel.core.flow.Pause": (
         f"{_FLOW}:Pause",
         _kestra("flow", "Pause", "io.kestra.core.tasks.flows.Pause"),

@@ -14,6 +14,7 @@ from pydantic import Field
 
 from orchestrator.plugin import StorageFileNotFoundError, TaskFailedError, is_storage_uri
 from orchestrator.tasks.base import RunnableTask
+from orchestrator.tasks.split import SplitError, split_items
 from plugins.scripts.files import UnsafePathError, match_files, write_file
 
 if TYPE_CHECKING:
@@ -134,50 +135,23 @@ class Split(RunnableTask):
     def run(self, ctx: RunContext) -> dict[str, Any] | None:
         """Split the file; each part keeps the source's extension."""
         uri = _uri(ctx, self.from_, "from")
-        text = _read(ctx, uri).decode()
-        separator = self.separator
-        lines = [line for line in text.split(separator)]
-        if lines and lines[-1] == "":
-            lines.pop()
-        parts = self._parts(lines, separator)
+        if not (self.rows or self.lines or self.partitions or self.bytes):
+            raise TaskFailedError("Split needs one of rows, lines, partitions or bytes")
+        try:
+            parts = split_items(
+                _read(ctx, uri).decode(),
+                self.separator,
+                self.rows or self.lines,
+                self.bytes,
+                self.partitions,
+            )
+        except SplitError as exc:
+            raise TaskFailedError(f"bytes: {exc}", retryable=False) from exc
         suffix = Path(uri).suffix
         uris = [
-            _store(ctx, (separator.join(part) + separator).encode(), f"part{index}{suffix}")
-            for index, part in enumerate(parts)
+            _store(ctx, part.encode(), f"part{index}{suffix}") for index, part in enumerate(parts)
         ]
         return {"uris": uris}
-
-    def _parts(self, lines: list[str], separator: str) -> list[list[str]]:
-        if self.rows or self.lines:
-            size = self.rows or self.lines or 1
-            return [lines[start : start + size] for start in range(0, len(lines), size)]
-        if self.partitions:
-            count = self.partitions
-            return [part for part in (lines[index::count] for index in range(count)) if part]
-        if self.bytes:
-            limit = _size(self.bytes)
-            parts: list[list[str]] = [[]]
-            used = 0
-            for line in lines:
-                length = len(line.encode()) + len(separator.encode())
-                if parts[-1] and used + length > limit:
-                    parts.append([])
-                    used = 0
-                parts[-1].append(line)
-                used += length
-            return [part for part in parts if part]
-        raise TaskFailedError("Split needs one of rows, lines, partitions or bytes")
-
-
-def _size(text: str) -> int:
-    units = {"KB": 1024, "MB": 1024**2, "GB": 1024**3, "B": 1}
-    upper = text.strip().upper()
-    for unit, factor in units.items():
-        if upper.endswith(unit) and upper[: -len(unit)].strip().replace(".", "", 1).isdigit():
-            return int(float(upper[: -len(unit)]) * factor)
-    if upper.isdigit():
-        return int(upper)
-    raise TaskFailedError(f"bytes: cannot read the size {text!r}")
 
 
 class Size(RunnableTask):

@@ -171,3 +171,19 @@ def test_kv_store_on_kafka_with_ttl_expiry(
     assert "deleted" in kestrel_cli(settings, "kv", "delete", "kestrel.plugins", "cli").output
     missing = kestrel_cli(settings, "kv", "get", "kestrel.plugins", "cli")
     assert missing.exit_code == 1 and "no value for key 'cli'" in missing.output
+
+
+def test_for_each_item_over_a_10000_line_file_on_kafka(
+    settings: KestrelSettings, standalone: KestrelProcess, watcher: SnapshotWatcher
+) -> None:
+    done = run_flow(settings, watcher, "foreach-item", timeout=240)
+    assert done.state.current.value == "SUCCESS", (states(done), standalone.output()[-3000:])
+    assert outputs_of(done, "done")["value"] == "10"
+    children = [run for run in done.task_run_list if run.task_id == "each_subflow"]
+    assert len(children) == 10
+    child_ids = [(run.outputs or {})["executionId"] for run in children]
+    # Each batch was its own child execution; each counted (and asserted) 1,000 lines.
+    ended_children = watcher.wait_for(child_ids, ended, 60)
+    for child in ended_children.values():
+        assert child.state.current.value == "SUCCESS"
+        assert outputs_of(child, "count")["vars"] == {"lines": 1000}
