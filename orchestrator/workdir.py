@@ -61,6 +61,12 @@ def shared_working_directory(ctx: RunContext, shared: SharedDirectory) -> Iterat
             folder.mkdir(parents=True)
             if latest is None:
                 _write_input_files(ctx, shared, folder)
+                if shared.ignored:
+                    ctx.logger.warn(
+                        f"WorkingDirectory '{shared.task_id}': {', '.join(shared.ignored)} "
+                        "not supported yet and ignored; give outputFiles to the task that "
+                        "makes the files"
+                    )
             else:
                 _restore(ctx.storage.get(f"{prefix}/folder.tar.gz"), folder)
         try:

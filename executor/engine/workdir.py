@@ -13,8 +13,20 @@ def shared_directory(work: Work, run: TaskRun) -> SharedDirectory | None:
     for parent in work.ancestors(run):
         task = work.index.task(parent.task_id)
         if isinstance(task, WorkingDirectory):
+            ignored = [
+                name
+                for name, value in (
+                    ("outputFiles", task.output_files),
+                    ("namespaceFiles", task.namespace_files),
+                    ("cache", task.cache),
+                )
+                if value
+            ]
             return SharedDirectory(
-                task_run_id=parent.id, task_id=task.id, input_files=task.input_files
+                task_run_id=parent.id,
+                task_id=task.id,
+                input_files=task.input_files,
+                ignored=ignored,
             )
     return None
 

@@ -67,6 +67,10 @@ class KvStore(ABC):
             self._remove(namespace, key)
         return existed
 
+    def entries(self) -> list[KvEntry]:
+        """Every pair of every namespace, expired ones included (for purges)."""
+        return list(self._all().values())
+
     def list(self, namespace: str, prefix: str = "", now: datetime | None = None) -> list[KvEntry]:
         """The live pairs of ``namespace`` whose key starts with ``prefix``, by key."""
         moment = now or utcnow()

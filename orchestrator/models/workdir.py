@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field
+
 from orchestrator.models.base import KestrelModel
 
 
@@ -20,6 +22,8 @@ class SharedDirectory(KestrelModel):
     """The WorkingDirectory's task id."""
     input_files: dict[str, Any] | str | None = None
     """The WorkingDirectory's ``inputFiles`` (unrendered), written when the folder is new."""
+    ignored: list[str] = Field(default_factory=list)
+    """Properties of the WorkingDirectory Kestrel does not apply yet, warned about once."""
 
 
 __all__ = ["SharedDirectory"]

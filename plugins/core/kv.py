@@ -7,12 +7,13 @@ the flow's.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from orchestrator.kv import KvEntry, KvError, KvType, default_store
-from orchestrator.models.duration import Duration, format_duration, parse_duration
+from orchestrator.models.duration import DurationOrTemplate, format_duration, parse_duration
 from orchestrator.models.state import utcnow
 from orchestrator.plugin import TaskFailedError
 from orchestrator.tasks.base import RunnableTask
@@ -56,8 +57,8 @@ class Set(_KvTask):
     """STRING, NUMBER, BOOLEAN, DATETIME, DATE, DURATION or JSON (default: from the value)."""
     overwrite: bool = True
     """Replace an existing pair; when false, an existing live pair fails the task."""
-    ttl: Duration | None = None
-    """How long the pair lives."""
+    ttl: DurationOrTemplate | None = None
+    """How long the pair lives (an ISO 8601 duration, or a template rendering to one)."""
     description: str | None = None
     """A description kept with the pair."""
 
@@ -74,6 +75,12 @@ class Set(_KvTask):
                     retryable=False,
                 )
             now = utcnow()
+            ttl = self.ttl
+            if isinstance(ttl, str):
+                try:
+                    ttl = parse_duration(ctx.render_text(ttl, "ttl"))
+                except ValueError as exc:
+                    raise TaskFailedError(f"ttl: {exc}", retryable=False) from exc
             store.put(
                 KvEntry(
                     namespace=namespace,
@@ -81,7 +88,7 @@ class Set(_KvTask):
                     value=value,
                     kv_type=kind,
                     description=self.description,
-                    expires=None if self.ttl is None else now + self.ttl,
+                    expires=None if ttl is None else now + ttl,
                     updated=now,
                 )
             )
@@ -195,4 +202,68 @@ class Delete(_KvTask):
         return {"deleted": deleted}
 
 
-__all__ = ["Delete", "Get", "GetKeys", "Set"]
+class PurgeKV(RunnableTask):
+    """Delete KV pairs of some namespaces: the expired ones (default) or all; output ``size``.
+
+    Example:
+        ```yaml
+        - id: purge
+          type: io.kestra.plugin.core.kv.PurgeKV
+          namespaces: [company]
+          includeChildNamespaces: true
+          expiredOnly: true
+        ```
+    """
+
+    type_name: ClassVar[str] = "kestrel.plugins.core.kv.PurgeKV"
+    aliases: ClassVar[tuple[str, ...]] = ("io.kestra.plugin.core.kv.PurgeKV",)
+
+    namespaces: list[str] | None = None
+    """The namespaces to purge (rendered; default: every namespace, or ``namespacePattern``)."""
+    namespace_pattern: str | None = None
+    """A glob of namespaces to purge (``company.*``)."""
+    include_child_namespaces: bool = True
+    """Also purge the namespaces under the given ones."""
+    key_pattern: str | None = None
+    """Only keys matching this glob."""
+    expired_only: bool = True
+    """Only pairs whose ttl has run out."""
+
+    def run(self, ctx: RunContext) -> dict[str, Any] | None:
+        """Delete the matching pairs."""
+        namespaces = [str(each) for each in ctx.render(self.namespaces or [], "namespaces")]
+        pattern = self.namespace_pattern and ctx.render_text(
+            self.namespace_pattern, "namespacePattern"
+        )
+        keys = self.key_pattern and ctx.render_text(self.key_pattern, "keyPattern")
+        now = utcnow()
+        store = default_store()
+        deleted = 0
+        try:
+            for entry in store.entries():
+                if not self._namespace_matches(entry.namespace, namespaces, pattern):
+                    continue
+                if keys and not fnmatch.fnmatchcase(entry.key, keys):
+                    continue
+                if self.expired_only and not entry.expired(now):
+                    continue
+                store.delete(entry.namespace, entry.key)
+                deleted += 1
+        except KvError as exc:
+            raise TaskFailedError(str(exc)) from exc
+        ctx.logger.info(f"purged {deleted} KV pair(s)")
+        return {"size": deleted}
+
+    def _namespace_matches(self, namespace: str, wanted: list[str], pattern: str | None) -> bool:
+        if pattern and not fnmatch.fnmatchcase(namespace, pattern):
+            return False
+        if not wanted:
+            return True
+        return any(
+            namespace == each
+            or (self.include_child_namespaces and namespace.startswith(each + "."))
+            for each in wanted
+        )
+
+
+__all__ = ["Delete", "Get", "GetKeys", "PurgeKV", "Set"]

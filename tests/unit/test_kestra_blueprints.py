@@ -15,7 +15,7 @@ from orchestrator.flows.loader import check_source, read_flow_source
 
 BLUEPRINTS = Path(__file__).resolve().parents[3] / "shared" / "kestra-blueprints"
 
-ACCEPTED_AT_LEAST = 104
+ACCEPTED_AT_LEAST = 105
 """Flows of the whole folder `flow validate` accepts (54 on 2026-12-01, before issue 13)."""
 
 CORE = re.compile(
@@ -24,7 +24,6 @@ CORE = re.compile(
 
 KNOWN_GAPS = {
     "blueprints-flow-downstream.yaml": "MultipleCondition, which Kestra removed",
-    "blueprints-kv-store-purge.yaml": "kv.PurgeKV not implemented",
     "blueprints-purge-disk-space-interactively.yaml": "log.PurgeLogs not implemented",
     "blueprints-purge.yaml": "execution.PurgeExecutions, log.PurgeLogs not implemented",
     "blueprints-webhook-xml-response.yaml": "Webhook responseContentType/returnOutputs/wait",

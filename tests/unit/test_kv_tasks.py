@@ -92,3 +92,27 @@ def test_kv_function(store: MemoryKvStore) -> None:
     assert renderer.render("{{ kv('old', errorOnMissing=false) ?? 'gone' }}", variables) == "gone"
     with pytest.raises(TemplateError, match="no value for key 'old'"):
         renderer.render("{{ kv('old') }}", variables)
+
+
+def test_purge_kv_removes_expired_pairs_of_the_namespaces(
+    tmp_path: Path, store: MemoryKvStore
+) -> None:
+    past = utcnow() - timedelta(seconds=1)
+    for namespace in ("company", "company.team", "other"):
+        store.put(KvEntry(namespace=namespace, key="old", value=1, expires=past))
+        store.put(KvEntry(namespace=namespace, key="live", value=1))
+    outputs = run_task(
+        {"type": KV + "PurgeKV", "namespaces": ["company"], "expiredOnly": True}, tmp_path
+    )
+    assert outputs == {"size": 2}
+    left = sorted((entry.namespace, entry.key) for entry in store.entries())
+    assert left == [
+        ("company", "live"),
+        ("company.team", "live"),
+        ("other", "live"),
+        ("other", "old"),
+    ]
+    everything = run_task(
+        {"type": KV + "PurgeKV", "expiredOnly": False, "keyPattern": "l*"}, tmp_path
+    )
+    assert everything == {"size": 3}
