@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from executor.engine import wait_for
 from executor.engine.concurrency import request_slot
 from executor.engine.labels import merged
 from executor.engine.work import Work
@@ -191,6 +192,8 @@ def fire_timer(work: Work, event: TimerFired) -> Timer | None:
     elif timer.kind == "PAUSE_TIMEOUT" and run and run.state.current is StateType.PAUSED:
         work.set_run_state(run.id, StateType.FAILED, error="the pause timed out")
         work.log(LogLevel.ERROR, "the pause timed out", work.run(run.id))
+    elif timer.kind == "WAIT_FOR" and run and run.state.current is StateType.RUNNING:
+        wait_for.next_iteration(work, run)
     elif timer.kind == "SLEEP" and run and run.state.current is StateType.RUNNING:
         last = run.attempts[-1]
         done = TaskRunAttempt(state=last.state.with_state(StateType.SUCCESS, work.now))

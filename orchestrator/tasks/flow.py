@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from orchestrator.models.base import KestrelModel
-from orchestrator.models.duration import DurationOrTemplate
+from orchestrator.models.duration import Duration, DurationOrTemplate
 from orchestrator.models.inputs import InputRef
 from orchestrator.tasks.base import FlowableTask, Task, TaskRef
 
@@ -270,6 +271,48 @@ class WorkingDirectory(_TasksFlowable):
     """Accepted for Kestra flows; Kestrel has no namespace file store yet."""
     cache: dict[str, Any] | None = None
     """Accepted for Kestra flows (``patterns``, ``ttl``); nothing is cached between runs."""
+
+
+class CheckFrequency(KestrelModel):
+    """How often and how long a WaitFor repeats its tasks."""
+
+    max_iterations: int = Field(default=100, ge=1)
+    """Iterations at most."""
+    max_duration: Duration = timedelta(hours=1)
+    """Time at most, from the WaitFor's start."""
+    interval: Duration = timedelta(seconds=1)
+    """The wait between the end of an iteration and the next one."""
+
+
+class WaitFor(_TasksFlowable):
+    """Run ``tasks`` again and again until ``condition`` holds after an iteration.
+
+    Each iteration's runs carry its index (``taskrun.iteration``); ``outputs.<id>.iterationCount``
+    counts the iterations so far. When ``checkFrequency`` limits are reached first, the
+    task ends SUCCESS, or FAILED with ``failOnMaxReached``.
+
+    Example:
+        ```yaml
+        - id: poll
+          type: io.kestra.plugin.core.flow.WaitFor
+          condition: "{{ outputs.status.body.done }}"
+          checkFrequency:
+            interval: PT30S
+          tasks:
+            - id: status
+              type: io.kestra.plugin.core.http.Request
+              uri: https://example.com/job/42
+        ```
+    """
+
+    type_name: ClassVar[str] = "kestrel.core.flow.WaitFor"
+
+    condition: str | bool
+    """Checked after each iteration; the loop ends when it renders true."""
+    fail_on_max_reached: bool = False
+    """End FAILED (instead of SUCCESS) when a limit is reached before the condition."""
+    check_frequency: CheckFrequency = Field(default_factory=CheckFrequency)
+    """Limits and the interval between iterations."""
 
 
 class Sleep(Task):
