@@ -172,6 +172,12 @@ def test_kv_store_on_kafka_with_ttl_expiry(
     missing = kestrel_cli(settings, "kv", "get", "kestrel.plugins", "cli")
     assert missing.exit_code == 1 and "no value for key 'cli'" in missing.output
 
+    # WaitFor polls the pair that each of its iterations writes (read-your-writes again).
+    polled = run_flow(settings, watcher, "wait-for")
+    assert polled.state.current.value == "SUCCESS", (states(polled), standalone.output()[-3000:])
+    assert outputs_of(polled, "poll") == {"iterationCount": 3, "conditionMet": True}
+    assert outputs_of(polled, "purge") == {"size": 1}
+
 
 def test_for_each_item_over_a_10000_line_file_on_kafka(
     settings: KestrelSettings, standalone: KestrelProcess, watcher: SnapshotWatcher

@@ -15,7 +15,7 @@ from orchestrator.flows.loader import check_source, read_flow_source
 
 BLUEPRINTS = Path(__file__).resolve().parents[3] / "shared" / "kestra-blueprints"
 
-ACCEPTED_AT_LEAST = 105
+ACCEPTED_AT_LEAST = 106
 """Flows of the whole folder `flow validate` accepts (54 on 2026-12-01, before issue 13)."""
 
 CORE = re.compile(
