@@ -95,6 +95,7 @@ BUILTIN_TASKS: dict[str, tuple[str, tuple[str, ...]]] = {
         f"{_FLOW}:WaitFor",
         _kestra("flow", "WaitFor", "io.kestra.plugin.core.flow.LoopUntil"),
     ),
+    "kestrel.core.execution.Exit": (f"{_FLOW}:Exit", _kestra("execution", "Exit")),
     "kestrel.core.flow.Pause": (
         f"{_FLOW}:Pause",
         _kestra("flow", "Pause", "io.kestra.core.tasks.flows.Pause"),

@@ -315,6 +315,31 @@ class WaitFor(_TasksFlowable):
     """Limits and the interval between iterations."""
 
 
+class Exit(Task):
+    """End the execution now, in ``state``: nothing more starts, running tasks are killed.
+
+    Example:
+        ```yaml
+        - id: stop
+          type: io.kestra.plugin.core.execution.Exit
+          state: WARNING
+          exitMessage: "nothing to do today"
+        ```
+    """
+
+    type_name: ClassVar[str] = "kestrel.core.execution.Exit"
+
+    state: Literal["SUCCESS", "WARNING", "KILLED", "FAILED", "CANCELED"] = "SUCCESS"
+    """The execution's final state (CANCELED ends it CANCELLED)."""
+    exit_message: str | None = None
+    """Logged when the task runs (rendered)."""
+
+    @property
+    def is_flowable(self) -> bool:
+        """True: the engine ends the execution itself."""
+        return True
+
+
 class Sleep(Task):
     """Wait ``duration``; the engine sets a timer, so no worker slot is held."""
 

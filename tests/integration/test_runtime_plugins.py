@@ -133,6 +133,9 @@ def test_working_directory_and_storage_tasks_on_kafka(
     # The spec is YAML: the newlines read() returned fold into spaces in a quoted scalar.
     assert outputs_of(files, "templated")["value"] == "one two three"
     assert len(outputs_of(files, "purge")["uris"]) == 5  # write, 3 parts, concat
+    stopped = run_flow(settings, watcher, "exit")
+    assert stopped.state.current.value == "CANCELLED", states(stopped)
+    assert states(stopped) == {"first": "SUCCESS", "stop": "CANCELLED"}
 
 
 def test_kv_store_on_kafka_with_ttl_expiry(
