@@ -108,7 +108,7 @@ def test_a_task_or_trigger_without_type_says_so() -> None:
         ("io.kestra.plugin.core.log.Logg", "io.kestra.plugin.core.log.Log"),
         ("io.kestra.plugin.core.flows.Switch", "io.kestra.plugin.core.flow.Switch"),
         ("io.kestra.plugin.core.http.Requests", "io.kestra.plugin.core.http.Request"),
-        ("io.kestra.plugin.core.flow.WaitFor", None),
+        ("io.kestra.plugin.core.flow.Template", None),
         ("io.kestra.plugin.slack.notifications.SlackIncomingWebhook", None),
     ],
 )
