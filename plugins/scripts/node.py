@@ -8,6 +8,7 @@ installed by ``beforeCommands`` (``npm install x``) land in the working director
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -63,8 +64,15 @@ class Script(NodeTask):
         self, ctx: RunContext, working_dir: Path, extra: dict[str, Any]
     ) -> tuple[str, list[Path]]:
         text = stage_uris(ctx, working_dir, ctx.render_text(self.script, "script", extra))
-        script = internal_file(working_dir, ".mjs" if _ESM.search(text) else ".js", text)
-        return f"node {script.name}", [script]
+        if not _ESM.search(text):
+            script = internal_file(working_dir, ".js", text)
+            return f"node {script.name}", [script]
+        script = internal_file(working_dir, ".mjs", text)
+        # ES modules ignore NODE_PATH: the helper must sit in the folder's node_modules.
+        helper = shlex.quote(str(NODE_LIB / "@kestra-io" / "libs"))
+        scope = "node_modules/@kestra-io"
+        link = f"[ -e {scope}/libs ] || {{ mkdir -p {scope} && ln -s {helper} {scope}/libs; }}"
+        return f"{link}\nnode {script.name}", [script]
 
 
 class Commands(NodeTask):

@@ -117,7 +117,8 @@ def test_node_esm_script_and_commands(tmp_path: Path) -> None:
             "type": "io.kestra.plugin.scripts.node.Script",
             "script": (
                 "import os from 'os';\n"
-                "console.log('::' + JSON.stringify({outputs: {esm: typeof os.cpus}}) + '::');"
+                "import Kestra from '@kestra-io/libs';\n"
+                "Kestra.outputs({esm: typeof os.cpus});"
             ),
         },
         tmp_path,
