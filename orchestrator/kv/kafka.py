@@ -9,6 +9,7 @@ before they return; a tombstone deletes.
 
 from __future__ import annotations
 
+import logging
 import threading
 
 from orchestrator.kafka import TOPICS, DeserializationError, KafkaProducer, TopicTail
@@ -16,6 +17,8 @@ from orchestrator.kafka.serde import decode_or_tombstone
 from orchestrator.kv.store import KvError, KvStore, store_key
 from orchestrator.models.kv import KvEntry
 from orchestrator.settings import KestrelSettings
+
+log = logging.getLogger("kestrel.kv")
 
 CATCH_UP_SECONDS = 10.0
 """How long a read waits for the tail to reach the topic's end before it fails."""
@@ -46,8 +49,17 @@ class KafkaKvStore(KvStore):
                 continue
             try:
                 entry = decode_or_tombstone(TOPICS.kv, record.value)
-            except DeserializationError:
-                continue  # a malformed pair is skipped: the topic is not this reader's to fix
+            except DeserializationError as exc:
+                # Every process tails the topic: one dead letter each would repeat it.
+                log.warning(
+                    "skipping a malformed KV pair %r at %s[%d]@%d: %s",
+                    key,
+                    record.topic,
+                    record.partition,
+                    record.offset,
+                    exc,
+                )
+                continue
             if entry is None:
                 self._entries.pop(key, None)
             else:
