@@ -22,6 +22,7 @@ def _register_runtime_commands(group: click.Group) -> None:
     from orchestrator.cli.control import CONTROL_COMMANDS
     from orchestrator.cli.deploy import deploy_command
     from orchestrator.cli.kv import kv_group
+    from orchestrator.cli.plugins import plugins_group
     from orchestrator.cli.services import (
         executor_command,
         secret_key_command,
@@ -32,6 +33,7 @@ def _register_runtime_commands(group: click.Group) -> None:
 
     flow_group.add_command(deploy_command)
     group.add_command(kv_group)
+    group.add_command(plugins_group)
     for command in (
         executor_command,
         worker_command,
