@@ -91,6 +91,7 @@ BUILTIN_TASKS: dict[str, tuple[str, tuple[str, ...]]] = {
         _kestra("flow", "ForEachItem", "io.kestra.core.tasks.flows.ForEachItem"),
     ),
     "kestrel.core.flow.ForEachItemSplit": ("orchestrator.tasks.foreach_item:ForEachItemSplit", ()),
+    "kestrel.core.flow.ForEachItemMerge": ("orchestrator.tasks.foreach_item:ForEachItemMerge", ()),
     "kestrel.core.flow.WaitFor": (
         f"{_FLOW}:WaitFor",
         _kestra("flow", "WaitFor", "io.kestra.plugin.core.flow.LoopUntil"),

@@ -1,8 +1,8 @@
 """``ForEachItem``: a file's items in batches, each batch given to a subflow execution.
 
 The engine needs no machinery of its own for it: a ForEachItem runs, one after the other,
-two internal tasks that it builds from its properties, as Kestra does (``<id>_split`` and
-``<id>_items``):
+three internal tasks that it builds from its properties, as Kestra does (``<id>_split``,
+``<id>_items`` and ``<id>_merge``):
 
 1. ``<id>_split`` (`ForEachItemSplit`, on a worker): splits ``items`` into batch files of
    the internal storage (``batch.rows``, ``batch.bytes`` or ``batch.partitions``) and
@@ -10,7 +10,9 @@ two internal tasks that it builds from its properties, as Kestra does (``<id>_sp
 2. ``<id>_items``: a ForEach over those URIs, all at once, whose only task
    ``<id>_subflow`` is a Subflow of ``flowId`` with the ForEachItem's ``inputs``, ``wait``
    and ``transmitFailed``. There ``{{ taskrun.items }}`` is the batch's URI and
-   ``{{ taskrun.iteration }}`` its index.
+   ``{{ taskrun.iteration }}`` its index;
+3. ``<id>_merge`` (`ForEachItemMerge`, on a worker): ``subflowOutputs``, a file of what
+   each child returned, and ``iterations``, the batches by state.
 """
 
 from __future__ import annotations
@@ -79,6 +81,42 @@ class ForEachItemSplit(RunnableTask):
                 uris.append(ctx.put_file(path, f"batch-{index}.{suffix}"))
         ctx.logger.info(f"{len(uris)} batch(es) of {uri}")
         return {"uris": uris, "numberOfBatches": len(uris)}
+
+
+class ForEachItemMerge(RunnableTask):
+    """Internal task of a ForEachItem: gather what every subflow execution returned.
+
+    Outputs ``subflowOutputs`` (a file with one JSON line per batch, in batch order: the
+    child's outputs; JSON lines are valid Ion, Kestra's format), ``iterations`` (batches by
+    state) and ``numberOfBatches``.
+    """
+
+    type_name: ClassVar[str] = "kestrel.core.flow.ForEachItemMerge"
+
+    subflow_task_id: str
+    """The id of the internal Subflow task whose runs are merged."""
+    split_task_id: str
+    """The id of the internal split task (its ``uris`` give the batch order)."""
+
+    def run(self, ctx: RunContext) -> dict[str, Any] | None:
+        """Write the children's outputs, one line per batch."""
+        import json
+
+        outputs = ctx.variables.get("outputs") or {}
+        batches = (outputs.get(self.split_task_id) or {}).get("uris") or []
+        runs = outputs.get(self.subflow_task_id) or {}
+        iterations: dict[str, int] = {}
+        lines = []
+        for uri in batches:
+            child = runs.get(uri) or {}
+            state = str(child.get("state", "CREATED"))
+            iterations[state] = iterations.get(state, 0) + 1
+            lines.append(json.dumps(child.get("outputs") or {}, separators=(",", ":")))
+        with ctx.working_directory() as folder:
+            path = folder / ".kestrel-merge"
+            path.write_text("".join(line + "\n" for line in lines))
+            uri = ctx.put_file(path, "subflow-outputs.ion")
+        return {"subflowOutputs": uri, "iterations": iterations, "numberOfBatches": len(batches)}
 
 
 class ForEachItem(FlowableTask):
@@ -153,11 +191,17 @@ class ForEachItem(FlowableTask):
             concurrency_limit=0,
             tasks=[subflow],
         )
-        self._internal = [split, loop]
+        merge = ForEachItemMerge(
+            id=f"{self.id}_merge",
+            type=ForEachItemMerge.type_name,
+            subflow_task_id=subflow.id,
+            split_task_id=split.id,
+        )
+        self._internal = [split, loop, merge]
 
     @property
     def tasks(self) -> list[Task]:
-        """The internal tasks, run in order: the split, then the loop of subflows."""
+        """The internal tasks, run in order: the split, the loop of subflows, the merge."""
         return self._internal
 
     def child_task_lists(self) -> Iterator[tuple[str, list[Task]]]:
@@ -177,4 +221,4 @@ def _batch_uri(value: Any) -> Any:
     return value
 
 
-__all__ = ["Batch", "ForEachItem", "ForEachItemSplit"]
+__all__ = ["Batch", "ForEachItem", "ForEachItemMerge", "ForEachItemSplit"]

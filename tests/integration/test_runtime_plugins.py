@@ -187,7 +187,8 @@ def test_for_each_item_over_a_10000_line_file_on_kafka(
 ) -> None:
     done = run_flow(settings, watcher, "foreach-item", timeout=240)
     assert done.state.current.value == "SUCCESS", (states(done), standalone.output()[-3000:])
-    assert outputs_of(done, "done")["value"] == "10"
+    # the merge: 10 batches, 10 SUCCESS, the first child's outputs in subflowOutputs
+    assert outputs_of(done, "done")["value"] == '10 10 {"lines":1000}'
     children = [run for run in done.task_run_list if run.task_id == "each_subflow"]
     assert len(children) == 10
     child_ids = [(run.outputs or {})["executionId"] for run in children]

@@ -10,7 +10,7 @@ from plugin_context import run_task
 from orchestrator.models import Flow
 from orchestrator.storage import LocalStorage
 from orchestrator.tasks.flow import ForEach, Subflow
-from orchestrator.tasks.foreach_item import ForEachItem, ForEachItemSplit
+from orchestrator.tasks.foreach_item import ForEachItem, ForEachItemMerge, ForEachItemSplit
 from orchestrator.tasks.split import SplitError, split_items
 
 TEXT = "".join(f"{i}\n" for i in range(10))
@@ -47,14 +47,15 @@ def test_for_each_item_builds_its_internal_tasks() -> None:
     )
     [task] = flow.tasks
     assert isinstance(task, ForEachItem)
-    split, loop = task.tasks
+    split, loop, merge = task.tasks
+    assert isinstance(merge, ForEachItemMerge) and merge.subflow_task_id == "each_subflow"
     assert isinstance(split, ForEachItemSplit) and split.id == "each_split"
     assert isinstance(loop, ForEach) and loop.concurrency_limit == 0
     [subflow] = loop.tasks
     assert isinstance(subflow, Subflow) and subflow.wait is False
     assert subflow.inputs == {"data": "{{ taskrun.value }}", "n": "{{ taskrun.iteration }}"}
     ids = [each.id for each in flow.all_tasks()]
-    assert ids == ["each", "each_split", "each_items", "each_subflow"]
+    assert ids == ["each", "each_split", "each_items", "each_subflow", "each_merge"]
 
 
 def test_split_task_stores_the_batches(tmp_path: Path) -> None:
@@ -71,3 +72,26 @@ def test_split_task_stores_the_batches(tmp_path: Path) -> None:
     assert outputs["numberOfBatches"] == 2
     assert [uri.rsplit("/", 1)[-1] for uri in outputs["uris"]] == ["batch-0.csv", "batch-1.csv"]
     assert LocalStorage(tmp_path / "storage").get(outputs["uris"][1]) == b"5\n6\n7\n8\n9\n"
+
+
+def test_merge_gathers_the_children_outputs_in_batch_order(tmp_path: Path) -> None:
+    uris = ["kestrel://n/f/b0", "kestrel://n/f/b1"]
+    outputs = run_task(
+        {
+            "type": "kestrel.core.flow.ForEachItemMerge",
+            "subflowTaskId": "each_subflow",
+            "splitTaskId": "each_split",
+        },
+        tmp_path,
+        outputs={
+            "each_split": {"uris": uris},
+            "each_subflow": {
+                uris[1]: {"state": "FAILED"},
+                uris[0]: {"state": "SUCCESS", "outputs": {"n": 1}},
+            },
+        },
+    )
+    assert outputs["iterations"] == {"SUCCESS": 1, "FAILED": 1}
+    assert outputs["numberOfBatches"] == 2
+    stored = LocalStorage(tmp_path / "storage").get(outputs["subflowOutputs"])
+    assert stored == b'{"n":1}\n{}\n'
