@@ -90,4 +90,56 @@ class TemplatedTask(RunnableTask):
         return task.run(ctx)
 
 
-__all__ = ["Assert", "TemplatedTask"]
+class Resume(RunnableTask):
+    """Resume a PAUSED execution (its paused tasks), giving its Pause ``inputs``.
+
+    ``executionId`` defaults to the execution that started this one (a subflow's parent,
+    from ``trigger.executionId``), else to this execution. The command goes to Kafka, so
+    the task needs a cluster (not ``kestrel flow test``).
+
+    Example:
+        ```yaml
+        - id: approve
+          type: io.kestra.plugin.core.execution.Resume
+          executionId: "{{ inputs.waiting }}"
+          inputs:
+            approver: bot
+        ```
+    """
+
+    type_name: ClassVar[str] = "kestrel.plugins.core.execution.Resume"
+    aliases: ClassVar[tuple[str, ...]] = ("io.kestra.plugin.core.execution.Resume",)
+
+    execution_id: str | None = None
+    """The execution to resume (rendered)."""
+    namespace: str | None = None
+    """Accepted for Kestra flows: the execution id alone names the execution."""
+    flow_id: str | None = None
+    """Accepted for Kestra flows: the execution id alone names the execution."""
+    inputs: dict[str, Any] = Field(default_factory=dict)
+    """Values for the Pause's ``onResume`` inputs (rendered)."""
+
+    def run(self, ctx: RunContext) -> dict[str, Any] | None:
+        """Send the resume command."""
+        from orchestrator.kafka import TOPICS, KafkaProducer
+        from orchestrator.models.messages import ResumeExecution
+        from orchestrator.settings import load_settings
+
+        if self.execution_id is not None:
+            target = ctx.render_text(self.execution_id, "executionId")
+        else:
+            trigger = ctx.variables.get("trigger") or {}
+            target = str(trigger.get("executionId") or ctx.task_run.execution_id)
+        inputs = ctx.render(self.inputs, "inputs")
+        command = ResumeExecution(execution_id=target, inputs=inputs)
+        try:
+            with KafkaProducer(load_settings()) as producer:
+                producer.send(TOPICS.execution_commands, target, command)
+                producer.flush()
+        except Exception as exc:  # the Kafka wrappers' typed errors, worded for the task
+            raise TaskFailedError(f"cannot send the resume of {target}: {exc}") from exc
+        ctx.logger.info(f"asked execution {target} to resume")
+        return {"executionId": target}
+
+
+__all__ = ["Assert", "Resume", "TemplatedTask"]

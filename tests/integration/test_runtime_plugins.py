@@ -197,3 +197,19 @@ def test_for_each_item_over_a_10000_line_file_on_kafka(
     for child in ended_children.values():
         assert child.state.current.value == "SUCCESS"
         assert outputs_of(child, "count")["vars"] == {"lines": 1000}
+
+
+def test_resume_task_resumes_a_paused_execution_on_kafka(
+    settings: KestrelSettings, standalone: KestrelProcess, watcher: SnapshotWatcher
+) -> None:
+    create = CreateExecution(
+        execution_id=new_id(), namespace="kestrel.plugins", flow_id="wait-approval"
+    )
+    [waiting] = submit(settings, [create])
+    paused = watcher.wait_for([waiting], lambda e: e.state.current.value == "PAUSED", 60)
+    assert paused[waiting].state.current.value == "PAUSED"
+    approver = run_flow(settings, watcher, "approve", {"waiting": waiting})
+    assert approver.state.current.value == "SUCCESS", states(approver)
+    resumed = watcher.wait_for([waiting], lambda e: e.state.current.is_terminated, 60)[waiting]
+    assert resumed.state.current.value == "SUCCESS"
+    assert outputs_of(resumed, "approved")["value"] == "approved by approve"
