@@ -213,3 +213,21 @@ def test_resume_task_resumes_a_paused_execution_on_kafka(
     resumed = watcher.wait_for([waiting], lambda e: e.state.current.is_terminated, 60)[waiting]
     assert resumed.state.current.value == "SUCCESS"
     assert outputs_of(resumed, "approved")["value"] == "approved by approve"
+
+
+def test_log_fetch_reads_the_indexed_lines_of_an_execution(
+    settings: KestrelSettings, standalone: KestrelProcess, watcher: SnapshotWatcher
+) -> None:
+    from orchestrator.repository import Repositories
+    from orchestrator.repository.logs import LogFilter
+
+    noisy = run_flow(settings, watcher, "noisy")
+    assert noisy.state.current.value == "SUCCESS"
+    with Repositories.from_settings(settings) as repositories:
+        deadline = time.monotonic() + 60
+        while repositories.logs.count(LogFilter(execution_id=noisy.id, text="fetch")) < 1:
+            assert time.monotonic() < deadline, "the WARN line was never indexed"
+            time.sleep(0.2)  # polling a condition (the indexer's flush), bounded
+    fetched = run_flow(settings, watcher, "fetch-logs", {"of": noisy.id})
+    assert fetched.state.current.value == "SUCCESS", (states(fetched), standalone.output()[-2000:])
+    assert outputs_of(fetched, "fetch")["size"] == 1
