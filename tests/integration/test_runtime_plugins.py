@@ -215,7 +215,7 @@ def test_resume_task_resumes_a_paused_execution_on_kafka(
     assert outputs_of(resumed, "approved")["value"] == "approved by approve"
 
 
-def test_log_fetch_reads_the_indexed_lines_of_an_execution(
+def test_log_fetch_and_count_read_what_was_indexed(
     settings: KestrelSettings, standalone: KestrelProcess, watcher: SnapshotWatcher
 ) -> None:
     from orchestrator.repository import Repositories
@@ -231,3 +231,19 @@ def test_log_fetch_reads_the_indexed_lines_of_an_execution(
     fetched = run_flow(settings, watcher, "fetch-logs", {"of": noisy.id})
     assert fetched.state.current.value == "SUCCESS", (states(fetched), standalone.output()[-2000:])
     assert outputs_of(fetched, "fetch")["size"] == 1
+
+    from orchestrator.models.state import StateType
+    from orchestrator.repository.executions import ExecutionFilter
+
+    succeeded = ExecutionFilter(flow_id="noisy", states=(StateType.SUCCESS,))
+    with Repositories.from_settings(settings) as repositories:
+        deadline = time.monotonic() + 60
+        while repositories.executions.count(succeeded) < 1:
+            assert time.monotonic() < deadline, "the execution was never indexed"
+            time.sleep(0.2)  # polling a condition (the indexer's flush), bounded
+    counted = run_flow(settings, watcher, "count")
+    assert counted.state.current.value == "SUCCESS", (states(counted), standalone.output()[-2000:])
+    assert outputs_of(counted, "counts") == {
+        "results": [{"namespace": "kestrel.plugins", "flowId": "noisy", "count": 1}],
+        "total": 1,
+    }
