@@ -132,7 +132,10 @@ def test_working_directory_and_storage_tasks_on_kafka(
     assert files.state.current.value == "SUCCESS", (states(files), standalone.output()[-3000:])
     # The spec is YAML: the newlines read() returned fold into spaces in a quoted scalar.
     assert outputs_of(files, "templated")["value"] == "one two three"
-    assert len(outputs_of(files, "purge")["uris"]) == 5  # write, 3 parts, concat
+    assert outputs_of(files, "dedup")["droppedItemsTotal"] == 1
+    assert outputs_of(files, "filter")["droppedItemsTotal"] == 1
+    # write, 3 parts, concat, then the items, deduplicated and filtered
+    assert len(outputs_of(files, "purge")["uris"]) == 8
     stopped = run_flow(settings, watcher, "exit")
     assert stopped.state.current.value == "CANCELLED", states(stopped)
     assert states(stopped) == {"first": "SUCCESS", "stop": "CANCELLED"}

@@ -119,3 +119,31 @@ def test_templated_task_runs_the_rendered_spec(tmp_path: Path) -> None:
             },
             tmp_path,
         )
+
+
+ITEMS = b'{"id": 1, "v": 5}\n{"id": 2, "v": 1}\n{"id": 1, "v": 7}\n{"id": 3, "v": null}\n'
+
+
+def test_filter_items_include_exclude_and_nulls(tmp_path: Path) -> None:
+    uri = storage(tmp_path).put("company.team/f/items.ion", ITEMS)
+    base = {"type": S + "FilterItems", "from": uri, "filterCondition": "{{ v > 2 }}"}
+    with pytest.raises(TaskFailedError, match="item 4"):
+        run_task(base, tmp_path)
+    kept = run_task({**base, "errorOrNullBehavior": "EXCLUDE"}, tmp_path)
+    assert kept["processedItemsTotal"] == 4 and kept["droppedItemsTotal"] == 2
+    assert storage(tmp_path).get(kept["uri"]) == b'{"id":1,"v":5}\n{"id":1,"v":7}\n'
+    dropped = run_task(
+        {**base, "filterType": "EXCLUDE", "errorOrNullBehavior": "INCLUDE"}, tmp_path
+    )
+    assert storage(tmp_path).get(dropped["uri"]) == b'{"id":2,"v":1}\n{"id":3,"v":null}\n'
+
+
+def test_deduplicate_items_keeps_the_last_of_each_key(tmp_path: Path) -> None:
+    uri = storage(tmp_path).put("company.team/f/items.ion", ITEMS)
+    outputs = run_task({"type": S + "DeduplicateItems", "from": uri, "expr": "{{ id }}"}, tmp_path)
+    assert outputs["droppedItemsTotal"] == 1
+    expected = b'{"id":1,"v":7}\n{"id":2,"v":1}\n{"id":3,"v":null}\n'
+    assert storage(tmp_path).get(outputs["uri"]) == expected
+    ion = storage(tmp_path).put("company.team/f/ion.ion", b"{id:1}\n")
+    with pytest.raises(TaskFailedError, match="line 1 is not an item Kestrel reads"):
+        run_task({"type": S + "DeduplicateItems", "from": ion, "expr": "{{ id }}"}, tmp_path)
