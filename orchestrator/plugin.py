@@ -20,6 +20,7 @@ from orchestrator.errors import OrchestratorError
 from orchestrator.models.execution import TaskRun
 from orchestrator.models.log_level import LogLevel
 from orchestrator.models.messages import LogEntry
+from orchestrator.models.workdir import SharedDirectory
 from orchestrator.storage import (
     LocalStorage,
     Storage,
@@ -114,12 +115,14 @@ class RunContext:
         worker_id: str | None = None,
         storage: Storage | None = None,
         working_dir: Path | str | None = None,
+        shared_directory: SharedDirectory | None = None,
     ) -> None:
         """Create the context of one attempt of ``task_run``.
 
         ``storage`` defaults to a `LocalStorage` on the settings' ``storage.base_dir``, made
         on first use; ``working_dir`` is where scratch folders are made (the system's
-        temporary directory if None).
+        temporary directory if None). ``shared_directory`` is the WorkingDirectory the task
+        runs in: `working_directory` then yields its shared folder.
         """
         self.task = task
         self.task_run = task_run
@@ -133,6 +136,7 @@ class RunContext:
         self.working_dir = None if working_dir is None else Path(working_dir)
         self.warning: str | None = None
         self._storage = storage
+        self.shared_directory = shared_directory
 
     def render(self, value: Any, property_path: str, extra: Mapping[str, Any] | None = None) -> Any:
         """Render ``value`` (strings, and recursively dicts and lists) with the variables.
@@ -195,7 +199,16 @@ class RunContext:
 
     @contextmanager
     def working_directory(self) -> Iterator[Path]:
-        """Yield a fresh, empty folder for this attempt and remove it (and its content) after."""
+        """Yield a fresh, empty folder for this attempt and remove it (and its content) after.
+
+        Inside a WorkingDirectory, yield instead the folder its tasks share (kept after).
+        """
+        if self.shared_directory is not None:
+            from orchestrator.workdir import shared_working_directory
+
+            with shared_working_directory(self, self.shared_directory) as folder:
+                yield folder
+            return
         if self.working_dir is not None:
             self.working_dir.mkdir(parents=True, exist_ok=True)
         prefix = f"kestrel-{self.task_run.task_id}-{self.attempt}-"

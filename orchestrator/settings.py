@@ -280,6 +280,22 @@ class SchedulerSettings(_Section):
     """Polling triggers evaluated at once (in threads, never in the scheduler's loop)."""
 
 
+class ScriptsSettings(_Section):
+    """Script tasks: what a Docker task runner does without an engine, and cached envs."""
+
+    docker_fallback: Literal["process", "fail"] = "process"
+    """Without a reachable Docker engine, a task asking for the Docker task runner runs as a
+    local process with a warning naming its image (``process``), or fails (``fail``)."""
+    envs_dir: Path = Field(default_factory=lambda: _default_home() / "script-envs")
+    """Where the virtual environments of Python ``dependencies`` (and Node modules) are
+    cached, one per dependency set."""
+
+    @field_validator("envs_dir")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
+
 class IndexerSettings(_Section):
     """The indexer: consumer group, buffering and retries of bulk requests to Elasticsearch."""
 
@@ -361,6 +377,7 @@ class KestrelSettings(BaseSettings):
     management: ManagementSettings = Field(default_factory=ManagementSettings)
     webserver: WebserverSettings = Field(default_factory=WebserverSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
+    scripts: ScriptsSettings = Field(default_factory=ScriptsSettings)
     data_dir: Path = Field(default_factory=lambda: _default_home() / "data")
     """Where ``kestrel server local`` keeps the embedded backends' data."""
 

@@ -18,6 +18,7 @@ from orchestrator.models import (
     TaskRunAttempt,
 )
 from orchestrator.models.concurrency import FlowSlots, SlotRelease, SlotRequest
+from orchestrator.models.kv import KvEntry, KvType
 from orchestrator.models.messages import (
     ChildEnded,
     CreateExecution,
@@ -232,6 +233,18 @@ def every_message() -> list[tuple[TopicSpec[Any], str, KestrelModel]]:
                 end=T0,
                 inputs={"region": "eu"},
                 at=T0,
+            ),
+        ),
+        (
+            TOPICS.kv,
+            "company.team/last_run",
+            KvEntry(
+                namespace="company.team",
+                key="last_run",
+                value={"rows": 3, "ok": True},
+                kv_type=KvType.JSON,
+                expires=T0 + timedelta(days=30),
+                updated=T0,
             ),
         ),
         (

@@ -142,6 +142,7 @@ def _run(
         log_sink=log_sink,
         worker_id=worker_id,
         storage=storage,
+        shared_directory=worker_task.working_directory,
     )
     context.add_secrets(revealed)
     if cancelled is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from executor.engine import wait_for
 from executor.engine.concurrency import request_slot
 from executor.engine.labels import merged
 from executor.engine.work import Work
@@ -162,6 +163,10 @@ def restart(work: Work) -> None:
         work.set_state(StateType.RUNNING)
 
 
+_PAUSE_ENDS = {"WARN": StateType.WARNING, "FAIL": StateType.FAILED, "CANCEL": StateType.KILLED}
+"""The state a Pause ends in when its duration elapses, by its ``behavior``."""
+
+
 def fire_timer(work: Work, event: TimerFired) -> Timer | None:
     """Apply a due timer of a task run; return execution-level timers for the caller.
 
@@ -175,10 +180,20 @@ def fire_timer(work: Work, event: TimerFired) -> Timer | None:
     if timer.kind == "RETRY" and run and run.state.current is StateType.RETRYING:
         work.set_run_state(run.id, StateType.CREATED)
     elif timer.kind == "PAUSE_DELAY" and run and run.state.current is StateType.PAUSED:
-        resume_pause(work, run.id, StateType.RUNNING, None)
+        task = work.index.task(run.task_id)
+        behavior = task.behavior if isinstance(task, Pause) else "RESUME"
+        if behavior == "RESUME":
+            resume_pause(work, run.id, StateType.RUNNING, None)
+        else:
+            state = _PAUSE_ENDS[behavior]
+            message = f"the pause duration elapsed with no resume (behavior {behavior})"
+            resume_pause(work, run.id, state, None)
+            work.log(LogLevel.WARN, message, work.run(run.id))
     elif timer.kind == "PAUSE_TIMEOUT" and run and run.state.current is StateType.PAUSED:
         work.set_run_state(run.id, StateType.FAILED, error="the pause timed out")
         work.log(LogLevel.ERROR, "the pause timed out", work.run(run.id))
+    elif timer.kind == "WAIT_FOR" and run and run.state.current is StateType.RUNNING:
+        wait_for.next_iteration(work, run)
     elif timer.kind == "SLEEP" and run and run.state.current is StateType.RUNNING:
         last = run.attempts[-1]
         done = TaskRunAttempt(state=last.state.with_state(StateType.SUCCESS, work.now))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from executor.engine import wait_for
 from executor.engine.concurrency import WAITING, apply_slot, release_slot
 from executor.engine.control import fire_timer, kill, restart, resume
 from executor.engine.decision import Decision, EngineSettings, Environment
@@ -183,6 +184,7 @@ def settle(work: Work, renderer: TemplateRenderer) -> None:
             _create_nexts(work)
         _dispatch_waiting(work, renderer)
         _pause_runs(work, renderer)
+        wait_for.advance(work, renderer)
         _resolve_flowables(work)
         _update_execution_state(work)
         end_if_done(work, renderer)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from executor.engine.exit import start_exit
 from executor.engine.flowables import FlowableStartError, start_outputs
 from executor.engine.inputs import typed_inputs
 from executor.engine.labels import child_labels
 from executor.engine.variables import run_variables
 from executor.engine.work import Work
+from executor.engine.workdir import shared_directory
 from orchestrator.models.duration import parse_duration
 from orchestrator.models.execution import (
     ExecutionTrigger,
@@ -26,7 +28,7 @@ from orchestrator.models.state import State, StateType
 from orchestrator.plugin import is_truthy
 from orchestrator.tasks.base import FlowableTask, LogLevel, Task
 from orchestrator.tasks.core import Labels
-from orchestrator.tasks.flow import Sleep, Subflow
+from orchestrator.tasks.flow import Exit, Sleep, Subflow
 from orchestrator.templating import TemplateError, TemplateRenderer
 
 FLOWABLE_FAILURE = "Unable to resolve state from the Flowable task: "
@@ -61,6 +63,8 @@ def dispatch(work: Work, run: TaskRun, renderer: TemplateRenderer, base: dict[st
             return
     if isinstance(task, Sleep):
         _start_sleep(work, run, task, renderer, variables)
+    elif isinstance(task, Exit):
+        start_exit(work, run, task, renderer, variables)
     elif isinstance(task, Subflow):
         start_subflow(work, run, task, renderer, variables)
     elif isinstance(task, FlowableTask):
@@ -215,5 +219,6 @@ def _send_to_worker(work: Work, run: TaskRun, task: Task, variables: dict[str, A
             task=task.to_json_dict(),
             flow_revision=work.original.flow_revision,
             context=variables,
+            working_directory=shared_directory(work, run),
         )
     )

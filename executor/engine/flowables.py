@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from executor.engine import wait_for
 from executor.engine.resolve import (
     Branches,
     ResolvedTask,
@@ -31,6 +32,7 @@ from orchestrator.tasks.flow import (
     Parallel,
     Pause,
     Switch,
+    WaitFor,
 )
 from orchestrator.templating import TemplateError, TemplateRenderer
 
@@ -64,6 +66,8 @@ def start_outputs(
             return {"outputs": {"evaluationResult": is_truthy(condition)}}
         if isinstance(task, _LOOPS):
             return {"outputs": {}, "loop_values": _loop_values(task, renderer, variables)}
+        if isinstance(task, WaitFor):
+            return {"outputs": {wait_for.COUNT: 1}}
     except TemplateError as exc:
         raise FlowableStartError(str(exc)) from exc
     return {"outputs": {}}
@@ -140,6 +144,8 @@ def branches_of(run: TaskRun, task: FlowableTask) -> Branches | None:
         ]
     elif isinstance(task, Dag):
         tasks = resolve(node.task for node in task.tasks)
+    elif isinstance(task, WaitFor):
+        return wait_for.iteration_branches(run, task, errors, finally_)
     else:
         tasks = resolve(getattr(task, "tasks", []))  # Sequential, Parallel, AllowFailure, Pause
     return Branches(tasks, errors, finally_)
@@ -169,7 +175,10 @@ def state_of(work: Work, run: TaskRun, task: FlowableTask) -> StateType | None:
         if state is StateType.FAILED:
             state = StateType.WARNING
         return None if state is None else tolerated(state, False, task.allow_warning)
-    return resolve_state(work, branches, run.id, task.allow_failure, task.allow_warning)
+    state = resolve_state(work, branches, run.id, task.allow_failure, task.allow_warning)
+    if isinstance(task, WaitFor):
+        return wait_for.waiting_state(run, state)
+    return state
 
 
 def needs_pause(run: TaskRun, task: FlowableTask) -> bool:

@@ -29,7 +29,7 @@ def typed_inputs(
         if value is None:
             value = declared.defaults
         if value is None:
-            if declared.required:
+            if declared.required and declared.depends_on is None:
                 raise InputValueError(declared.id, "missing required input")
             typed[declared.id] = None
             continue

@@ -96,7 +96,9 @@ def end_if_done(work: Work, renderer: TemplateRenderer) -> None:
     current = work.state.current
     if current is StateType.KILLING:
         if all(run.state.current.is_terminated for run in work.runs):
-            finish(work, StateType.KILLED, render_outputs=False)
+            from executor.engine.exit import exit_state  # exit imports control, which needs us
+
+            finish(work, exit_state(work) or StateType.KILLED, render_outputs=False)
         return
     if current not in (StateType.RUNNING, StateType.RESTARTED):
         return

@@ -34,7 +34,11 @@ class ResolvedTask:
 
     def matches(self, run: TaskRun) -> bool:
         """Whether ``run`` is a run of this resolved task."""
-        return run.task_id == self.task.id and (self.value is None or run.value == self.value)
+        if run.task_id != self.task.id:
+            return False
+        if self.value is None and self.iteration is not None:  # a WaitFor iteration
+            return run.iteration == self.iteration
+        return self.value is None or run.value == self.value
 
 
 def resolve(tasks: Iterable[Task]) -> list[ResolvedTask]:

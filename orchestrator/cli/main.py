@@ -22,6 +22,8 @@ def _register_runtime_commands(group: click.Group) -> None:
     from orchestrator.cli.cluster import cluster_command
     from orchestrator.cli.control import CONTROL_COMMANDS
     from orchestrator.cli.deploy import deploy_command
+    from orchestrator.cli.kv import kv_group
+    from orchestrator.cli.plugins import plugins_group
     from orchestrator.cli.services import (
         executor_command,
         hash_password_command,
@@ -37,6 +39,8 @@ def _register_runtime_commands(group: click.Group) -> None:
     server_group.add_command(cluster_command)
     from orchestrator.cli.triggers import trigger_group
 
+    group.add_command(kv_group)
+    group.add_command(plugins_group)
     for command in (
         executor_command,
         scheduler_command,

@@ -19,6 +19,7 @@ from pydantic import TypeAdapter
 from orchestrator.models.base import KestrelModel
 from orchestrator.models.concurrency import ConcurrencyMessage, FlowSlots
 from orchestrator.models.execution import Execution
+from orchestrator.models.kv import KvEntry
 from orchestrator.models.messages import (
     DeadLetter,
     ExecutionCommand,
@@ -123,6 +124,7 @@ class TopicRegistry:
     concurrency_slots: TopicSpec[FlowSlots]
     triggers: TopicSpec[TriggerState]
     trigger_commands: TopicSpec[TriggerCommand]
+    kv: TopicSpec[KvEntry]
     logs: TopicSpec[LogEntry]
     metrics: TopicSpec[MetricEntry]
     dead_letters: TopicSpec[DeadLetter]
@@ -178,6 +180,7 @@ TOPICS = TopicRegistry(
     # triggers it owns, restored from the same partitions of ``triggers`` (same key and
     # partition count, so co-partitioned).
     trigger_commands=_spec("trigger-commands", "ns/flow/trigger", TriggerCommand, "delete"),
+    kv=_spec("kv", "ns/key", KvEntry, "compact"),  # Kestra's KV store (orchestrator/kv)
     logs=_spec("logs", "execution id", LogEntry, "delete", retention_ms=SEVEN_DAYS_MS),
     metrics=_spec("metrics", "execution id", MetricEntry, "delete", retention_ms=SEVEN_DAYS_MS),
     dead_letters=_spec("dead-letters", "original key", DeadLetter, "delete"),

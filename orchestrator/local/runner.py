@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from executor.engine import EngineSettings, Event
 from executor.shell import EngineShell, Sink
 from orchestrator.errors import OrchestratorError
+from orchestrator.kv import MemoryKvStore, set_default_store
 from orchestrator.models.concurrency import (
     ConcurrencyMessage,
     FlowSlots,
@@ -78,6 +79,8 @@ class InProcessRunner(Sink):
         self._events: deque[Event | ConcurrencyMessage] = deque()
         self._tasks: deque[WorkerTask] = deque()
         self._killed: set[tuple[str, str]] = set()
+        # No Kafka here: KV tasks and kv() use a store of this process (empty at start).
+        set_default_store(MemoryKvStore())
 
     # ---- Environment (read by the engine) -----------------------------------------------
 

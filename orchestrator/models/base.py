@@ -23,6 +23,7 @@ class KestrelModel(BaseModel):
         validate_by_name=True,
         validate_by_alias=True,
         serialize_by_alias=True,
+        use_attribute_docstrings=True,  # field docstrings become the schemas' descriptions
     )
 
     def to_json_dict(self) -> dict[str, Any]:

@@ -91,6 +91,7 @@ class TimerKind(StrEnum):
     SLA = "SLA"
     SCHEDULE = "SCHEDULE"
     NEW_EXECUTION = "NEW_EXECUTION"
+    WAIT_FOR = "WAIT_FOR"
 
 
 class Timer(KestrelModel):

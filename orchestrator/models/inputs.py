@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import Field, TypeAdapter, model_validator
+from pydantic import AliasChoices, Field, TypeAdapter, model_validator
 
 from orchestrator.errors import OrchestratorError
 from orchestrator.models.base import KestrelModel
@@ -57,6 +57,15 @@ class InputType(StrEnum):
     MULTISELECT = "MULTISELECT"
 
 
+class DependsOn(KestrelModel):
+    """Kestra's ``dependsOn`` of an input: other inputs and a condition on them."""
+
+    inputs: list[str] = Field(default_factory=list)
+    """The ids of the inputs this one depends on."""
+    condition: str | None = None
+    """A template on ``inputs`` that says whether this input applies."""
+
+
 class _Input(KestrelModel):
     id: str = Field(pattern=INPUT_ID_PATTERN)
     type: str
@@ -64,6 +73,11 @@ class _Input(KestrelModel):
     display_name: str | None = None
     required: bool = True
     defaults: Any = None
+    prefill: Any = None
+    """A value proposed in forms; unlike ``defaults``, nothing is used when none is given."""
+    depends_on: DependsOn | None = None
+    """The inputs this one depends on: forms show it only when ``condition`` holds, so it
+    is never enforced as required."""
 
     @model_validator(mode="before")
     @classmethod
@@ -319,33 +333,50 @@ class ArrayInput(_Input):
         return [item_input.parse(item) for item in items]
 
 
-class EnumInput(_Input):
+class _Choice(_Input):
+    """Inputs chosen among ``values``, or among what ``expression`` renders to (in forms)."""
+
+    values: list[str] = Field(
+        default_factory=list, validation_alias=AliasChoices("values", "options")
+    )
+    expression: str | None = None
+    """A template rendering the values (such as ``{{ kv('choices') }}``); any value is then
+    accepted, as the list is only known when the form renders it."""
+    allow_custom_value: bool = False
+
+    @model_validator(mode="after")
+    def _values_or_expression(self) -> Any:
+        if not self.values and self.expression is None:
+            raise ValueError("give values (a non-empty list) or an expression")
+        return self
+
+    def _allowed(self, text: str) -> bool:
+        return text in self.values or self.allow_custom_value or not self.values
+
+
+class EnumInput(_Choice):
     """One of ``values`` (``SELECT`` may allow custom values)."""
 
     type: Literal["ENUM", "SELECT"] = "ENUM"
-    values: list[str] = Field(min_length=1)
-    allow_custom_value: bool = False
 
     def _parse(self, raw: Any) -> Any:
         text = str(raw)
-        if text not in self.values and not self.allow_custom_value:
+        if not self._allowed(text):
             raise self._fail(f"{text!r} is not one of {', '.join(self.values)}")
         return text
 
 
-class MultiSelectInput(_Input):
-    """Several of ``values`` (a list, or a JSON list in a string)."""
+class MultiSelectInput(_Choice):
+    """Several of ``values`` (a list, or a JSON list in a string; ``options`` is the old name)."""
 
     type: Literal["MULTISELECT"] = "MULTISELECT"
-    values: list[str] = Field(min_length=1, alias="options")
-    allow_custom_value: bool = False
 
     def _parse(self, raw: Any) -> Any:
         chosen = json.loads(raw) if isinstance(raw, str) else raw
         if not isinstance(chosen, list):
             raise self._fail(f"{raw!r} is not a list")
-        unknown = [str(item) for item in chosen if str(item) not in self.values]
-        if unknown and not self.allow_custom_value:
+        unknown = [str(item) for item in chosen if not self._allowed(str(item))]
+        if unknown:
             raise self._fail(f"{', '.join(unknown)} not among {', '.join(self.values)}")
         return [str(item) for item in chosen]
 

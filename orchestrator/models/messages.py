@@ -18,6 +18,7 @@ from orchestrator.models.labels import Labels
 from orchestrator.models.log_level import LogLevel
 from orchestrator.models.state import StateType, utcnow
 from orchestrator.models.trigger_parts import BackfillProgress, PreconditionWindow
+from orchestrator.models.workdir import SharedDirectory
 
 
 class Message(KestrelModel):
@@ -195,6 +196,8 @@ class WorkerTask(Message):
     task: dict[str, Any]
     flow_revision: int
     context: dict[str, Any] = Field(default_factory=dict)
+    working_directory: SharedDirectory | None = None
+    """The WorkingDirectory whose folder the task shares with its siblings, if any."""
 
 
 class TaskFailure(KestrelModel):

@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from orchestrator.models.base import KestrelModel
+from orchestrator.models.condition_types import check_conditions
 from orchestrator.models.duration import Duration
 from orchestrator.models.labels import Labels
 from orchestrator.tasks.catalog import BUILTIN_TRIGGERS
@@ -53,6 +54,12 @@ class Trigger(KestrelModel):
             check_conditions(conditions)
         except ConditionError as exc:
             raise ValueError(str(exc)) from None
+        return conditions
+
+    @field_validator("conditions")
+    @classmethod
+    def _known_conditions(cls, conditions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        check_conditions(conditions)
         return conditions
 
 
@@ -190,6 +197,8 @@ TRIGGER_TYPES = _build_trigger_registry()
 def _validate_trigger(value: Any, handler: ValidatorFunctionWrapHandler) -> Trigger:
     if isinstance(value, Trigger) or not isinstance(value, dict):
         return handler(value)  # type: ignore[no-any-return]
+    if "type" not in value:
+        raise ValueError("a trigger needs a 'type', such as io.kestra.plugin.core.trigger.Schedule")
     try:
         trigger_class = TRIGGER_TYPES.resolve(str(value.get("type")))
     except UnknownTypeError as exc:

@@ -14,6 +14,9 @@ from orchestrator.storage.errors import StoragePathError
 SCHEME = "kestrel://"
 """The scheme of every internal storage URI."""
 
+KESTRA_SCHEME = "kestra://"
+"""Kestra's scheme, accepted on input so Kestra flows that spell URIs by hand keep working."""
+
 _FORBIDDEN_PARTS = frozenset({"", ".", ".."})
 
 
@@ -24,7 +27,7 @@ def storage_path(uri_or_path: str) -> PurePosixPath:
         StoragePathError: the path is empty, absolute, or has an empty, ``.`` or ``..`` part,
             a backslash or a NUL character.
     """
-    text = uri_or_path.removeprefix(SCHEME)
+    text = _without_scheme(uri_or_path)
     if not text:
         raise StoragePathError(uri_or_path, "empty path")
     if "\x00" in text or "\\" in text:
@@ -39,7 +42,7 @@ def storage_path(uri_or_path: str) -> PurePosixPath:
 
 def storage_prefix(uri_or_path: str) -> PurePosixPath | None:
     """Like `storage_path`, but an empty prefix (the whole storage) gives None."""
-    text = uri_or_path.removeprefix(SCHEME).rstrip("/")
+    text = _without_scheme(uri_or_path).rstrip("/")
     return None if not text else storage_path(text)
 
 
@@ -49,8 +52,14 @@ def to_uri(path: PurePosixPath | str) -> str:
 
 
 def is_storage_uri(value: object) -> bool:
-    """Whether ``value`` is a string that starts with ``kestrel://``."""
-    return isinstance(value, str) and value.startswith(SCHEME)
+    """Whether ``value`` is a string that starts with ``kestrel://`` (or Kestra's ``kestra://``)."""
+    return isinstance(value, str) and value.startswith((SCHEME, KESTRA_SCHEME))
+
+
+def _without_scheme(uri_or_path: str) -> str:
+    if uri_or_path.startswith(KESTRA_SCHEME):
+        return uri_or_path[len(KESTRA_SCHEME) :]
+    return uri_or_path.removeprefix(SCHEME)
 
 
 def task_run_prefix(

@@ -42,6 +42,10 @@ class Task(KestrelModel):
     log_level: LogLevel | None = None
     log_to_file: bool = False
     worker_group: dict[str, Any] | None = None
+    task_cache: dict[str, Any] | None = None
+    """Kestra's output cache (``enabled``, ``ttl``): accepted; Kestrel runs the task again."""
+    assets: dict[str, Any] | None = None
+    """Kestra's data lineage metadata (``inputs``, ``outputs``): accepted, not used yet."""
 
     @property
     def is_flowable(self) -> bool:
@@ -77,6 +81,8 @@ def _validate_task(value: Any, handler: ValidatorFunctionWrapHandler) -> Task:
         return value
     if not isinstance(value, dict):
         return handler(value)  # type: ignore[no-any-return]  # lets pydantic word the error
+    if "type" not in value:
+        raise ValueError(f"task '{value.get('id', '?')}' has no 'type'")
     try:
         task_class = TASK_TYPES.resolve(str(value.get("type")))
     except UnknownTypeError as exc:

@@ -82,6 +82,21 @@ BUILTIN_TASKS: dict[str, tuple[str, tuple[str, ...]]] = {
             "io.kestra.core.tasks.flows.Flow",
         ),
     ),
+    "kestrel.core.flow.WorkingDirectory": (
+        f"{_FLOW}:WorkingDirectory",
+        _kestra("flow", "WorkingDirectory", "io.kestra.core.tasks.flows.WorkingDirectory"),
+    ),
+    "kestrel.core.flow.ForEachItem": (
+        "orchestrator.tasks.foreach_item:ForEachItem",
+        _kestra("flow", "ForEachItem", "io.kestra.core.tasks.flows.ForEachItem"),
+    ),
+    "kestrel.core.flow.ForEachItemSplit": ("orchestrator.tasks.foreach_item:ForEachItemSplit", ()),
+    "kestrel.core.flow.ForEachItemMerge": ("orchestrator.tasks.foreach_item:ForEachItemMerge", ()),
+    "kestrel.core.flow.WaitFor": (
+        f"{_FLOW}:WaitFor",
+        _kestra("flow", "WaitFor", "io.kestra.plugin.core.flow.LoopUntil"),
+    ),
+    "kestrel.core.execution.Exit": (f"{_FLOW}:Exit", _kestra("execution", "Exit")),
     "kestrel.core.flow.Pause": (
         f"{_FLOW}:Pause",
         _kestra("flow", "Pause", "io.kestra.core.tasks.flows.Pause"),

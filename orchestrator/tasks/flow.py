@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, ClassVar
+from datetime import timedelta
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from orchestrator.models.base import KestrelModel
-from orchestrator.models.duration import DurationOrTemplate
+from orchestrator.models.duration import Duration, DurationOrTemplate
 from orchestrator.models.inputs import InputRef
 from orchestrator.tasks.base import FlowableTask, Task, TaskRef
 
@@ -212,13 +213,131 @@ class Pause(FlowableTask):
     type_name: ClassVar[str] = "kestrel.core.flow.Pause"
 
     delay: DurationOrTemplate | None = None
+    """Resume by itself after this long (Kestra's older name of ``pauseDuration``)."""
     on_resume: list[InputRef] = Field(default_factory=list)
+    """Inputs a manual resume may give; they become the Pause's outputs."""
     tasks: list[TaskRef] = Field(default_factory=list)
+    """Deprecated in Kestra: tasks run after the resume."""
+    behavior: Literal["RESUME", "WARN", "FAIL", "CANCEL"] = "RESUME"
+    """What happens when ``pauseDuration`` elapses with no manual resume: the Pause ends
+    SUCCESS (RESUME), WARNING (WARN), FAILED (FAIL) or KILLED (CANCEL)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _pause_duration(cls, data: Any) -> Any:
+        # Kestra renamed ``delay`` to ``pauseDuration``; both are read into ``delay``.
+        if isinstance(data, dict) and "pauseDuration" in data:
+            data = dict(data)
+            duration = data.pop("pauseDuration")
+            if data.get("delay") is not None:
+                raise ValueError("give pauseDuration or delay, not both")
+            data["delay"] = duration
+        return data
 
     def child_task_lists(self) -> Iterator[tuple[str, list[Task]]]:
         """Yield ``tasks``, then ``errors`` and ``finally``."""
         yield "tasks", self.tasks
         yield from super().child_task_lists()
+
+
+class WorkingDirectory(_TasksFlowable):
+    """Run ``tasks`` one after the other in one shared folder (files persist between them).
+
+    ``inputFiles`` are written into the folder before the first task. Each child runs on a
+    worker in the same folder; it is saved to the internal storage after each child, so
+    the next one finds it on any worker.
+
+    Example:
+        ```yaml
+        - id: wdir
+          type: io.kestra.plugin.core.flow.WorkingDirectory
+          tasks:
+            - id: write
+              type: io.kestra.plugin.scripts.shell.Commands
+              commands: ["echo hello > hello.txt"]
+            - id: read
+              type: io.kestra.plugin.scripts.python.Script
+              script: print(open("hello.txt").read())
+        ```
+    """
+
+    type_name: ClassVar[str] = "kestrel.core.flow.WorkingDirectory"
+
+    input_files: dict[str, Any] | str | None = None
+    """Files written into the folder first: name -> content (a ``kestrel://`` URI is copied)."""
+    output_files: list[str] = Field(default_factory=list)
+    """Accepted for Kestra flows; the children's own ``outputFiles`` store files."""
+    namespace_files: dict[str, Any] | None = None
+    """Accepted for Kestra flows; Kestrel has no namespace file store yet."""
+    cache: dict[str, Any] | None = None
+    """Accepted for Kestra flows (``patterns``, ``ttl``); nothing is cached between runs."""
+
+
+class CheckFrequency(KestrelModel):
+    """How often and how long a WaitFor repeats its tasks."""
+
+    max_iterations: int = Field(default=100, ge=1)
+    """Iterations at most."""
+    max_duration: Duration = timedelta(hours=1)
+    """Time at most, from the WaitFor's start."""
+    interval: Duration = timedelta(seconds=1)
+    """The wait between the end of an iteration and the next one."""
+
+
+class WaitFor(_TasksFlowable):
+    """Run ``tasks`` again and again until ``condition`` holds after an iteration.
+
+    Each iteration's runs carry its index (``taskrun.iteration``); ``outputs.<id>.iterationCount``
+    counts the iterations so far. When ``checkFrequency`` limits are reached first, the
+    task ends SUCCESS, or FAILED with ``failOnMaxReached``.
+
+    Example:
+        ```yaml
+        - id: poll
+          type: io.kestra.plugin.core.flow.WaitFor
+          condition: "{{ outputs.status.body.done }}"
+          checkFrequency:
+            interval: PT30S
+          tasks:
+            - id: status
+              type: io.kestra.plugin.core.http.Request
+              uri: https://example.com/job/42
+        ```
+    """
+
+    type_name: ClassVar[str] = "kestrel.core.flow.WaitFor"
+
+    condition: str | bool
+    """Checked after each iteration; the loop ends when it renders true."""
+    fail_on_max_reached: bool = False
+    """End FAILED (instead of SUCCESS) when a limit is reached before the condition."""
+    check_frequency: CheckFrequency = Field(default_factory=CheckFrequency)
+    """Limits and the interval between iterations."""
+
+
+class Exit(Task):
+    """End the execution now, in ``state``: nothing more starts, running tasks are killed.
+
+    Example:
+        ```yaml
+        - id: stop
+          type: io.kestra.plugin.core.execution.Exit
+          state: WARNING
+          exitMessage: "nothing to do today"
+        ```
+    """
+
+    type_name: ClassVar[str] = "kestrel.core.execution.Exit"
+
+    state: Literal["SUCCESS", "WARNING", "KILLED", "FAILED", "CANCELED"] = "SUCCESS"
+    """The execution's final state (CANCELED ends it CANCELLED)."""
+    exit_message: str | None = None
+    """Logged when the task runs (rendered)."""
+
+    @property
+    def is_flowable(self) -> bool:
+        """True: the engine ends the execution itself."""
+        return True
 
 
 class Sleep(Task):

@@ -25,6 +25,9 @@ TRIGGER_ENTRY_POINT_GROUP = "kestrel.triggers"
 
 T = TypeVar("T")
 
+SUGGESTION_CUTOFF = 0.8
+"""How similar (difflib ratio) the class name of a registered type must be to be suggested."""
+
 
 class UnknownTypeError(OrchestratorError, ValueError):
     """A ``type`` names no registered task or trigger type."""
@@ -101,15 +104,23 @@ class TypeRegistry(Generic[T]):
             return target
 
     def suggest(self, name: str) -> list[str]:
-        """Return registered names close to ``name``, best first."""
-        names = self.names()
-        close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
-        if close:
-            return close
+        """Return registered names close to ``name`` (a typo away), best first.
+
+        The bar is high on purpose: a suggestion of an unrelated type (``http.Request``
+        answered with ``flow.Sequential``) misleads more than no suggestion.
+        """
         short = name.rsplit(".", 1)[-1].lower()
-        by_short = {each.rsplit(".", 1)[-1].lower(): each for each in names}
-        match = difflib.get_close_matches(short, list(by_short), n=1, cutoff=0.6)
-        return [by_short[match[0]]] if match else []
+
+        def ratio(left: str, right: str) -> float:
+            return difflib.SequenceMatcher(None, left, right).ratio()
+
+        # The class name must be a typo away; the full name then ranks the candidates.
+        scored = [
+            (ratio(name, each), each)
+            for each in self.names()
+            if ratio(short, each.rsplit(".", 1)[-1].lower()) >= SUGGESTION_CUTOFF
+        ]
+        return [each for _, each in sorted(scored, key=lambda pair: -pair[0])[:3]]
 
     def _import(self, name: str, target: str) -> type[T]:
         module_name, _, attribute = target.partition(":")

@@ -22,6 +22,7 @@ from jinja2.runtime import Context
 
 from orchestrator.templating import dates
 from orchestrator.templating.errors import TemplateError
+from orchestrator.templating.storage_functions import kv, read
 from orchestrator.templating.values import (
     Box,
     Entry,
@@ -252,6 +253,8 @@ def base_globals() -> dict[str, Callable[..., Any]]:
         "randomInt": random_int,
         "currentEachOutput": current_each_output,
         "errorLogs": error_logs,
+        "read": read,
+        "kv": kv,
         "_k_iter": k_iter,
         "_k_concat": k_concat,
         "_k_range": k_range,

@@ -8,6 +8,9 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
+INTERNAL_PREFIX = ".kestrel-"
+"""Files and folders of a working directory whose name starts so belong to the task."""
+
 
 class UnsafePathError(ValueError):
     """A file name or pattern would reach outside the working directory."""
@@ -65,6 +68,8 @@ def match_files(
         for name in names:
             file = Path(folder, name)
             relative = file.relative_to(root).as_posix()
+            if relative.startswith(INTERNAL_PREFIX):
+                continue  # the task's own scripts and staged inputs are never outputs
             if not any(regex.fullmatch(relative) for regex in compiled):
                 continue
             resolved = file.resolve()
@@ -105,4 +110,4 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(parts))
 
 
-__all__ = ["UnsafePathError", "inside", "match_files", "write_file"]
+__all__ = ["INTERNAL_PREFIX", "UnsafePathError", "inside", "match_files", "write_file"]

@@ -1,34 +1,67 @@
 """Shell tasks: `Commands` runs a list of commands, `Script` runs a multi-line script.
 
 Both accept Kestra's names (``io.kestra.plugin.scripts.shell.Commands`` / ``.Script``) and
-properties, and run as a local process (Kestra's ``Process`` task runner): Kestrel has no
-container runner, so ``containerImage`` has no effect.
+properties, and run as a local process (Kestra's ``Process`` task runner) unless their
+``taskRunner`` is Docker (see `plugins.scripts.runners`).
 """
 
 from __future__ import annotations
 
 import shlex
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
-from pydantic import Field, field_validator
+from pydantic import BeforeValidator, Field, field_validator
 
+from orchestrator.models.base import KestrelModel
+from orchestrator.plugin import TaskFailedError
+from plugins.scripts.runners import (
+    PROCESS_RUNNERS,
+    DockerRunner,
+    TaskRunner,
+    UnsupportedRunnerError,
+    docker_engine_available,
+    docker_fallback,
+    parse_runner,
+)
+from plugins.scripts.staging import stage_uris
 from plugins.scripts.task import MAX_INLINE_COMMAND, Prepared, ProcessTask, internal_file
 
 if TYPE_CHECKING:
     from orchestrator.plugin import RunContext
 
-PROCESS_RUNNERS = frozenset(
-    {
-        "io.kestra.plugin.core.runner.Process",
-        "io.kestra.core.models.tasks.runners.types.ProcessTaskRunner",
-    }
-)
-"""Kestra's names of the only task runner Kestrel has: a local process."""
+
+def _parse_task_runner(value: Any) -> Any:
+    if isinstance(value, dict):
+        try:
+            return parse_runner(value)
+        except UnsupportedRunnerError as exc:
+            raise ValueError(str(exc)) from exc
+    return value
+
+
+class NamespaceFiles(KestrelModel):
+    """Kestra's ``namespaceFiles``: files of the flow's namespace copied in first."""
+
+    enabled: bool = True
+    """Copy the namespace files."""
+    include: list[str] = Field(default_factory=list)
+    """Globs of files to copy."""
+    exclude: list[str] = Field(default_factory=list)
+    """Globs of files to leave out."""
+    if_exists: str | None = None
+    """What to do with a file already there (OVERWRITE, FAIL, WARN, IGNORE)."""
+    folder_per_namespace: bool = False
+    """Copy each namespace's files into a folder of its own."""
+    namespaces: list[str] = Field(default_factory=list)
+    """Other namespaces to copy files from."""
 
 
 class ShellTask(ProcessTask):
-    """Properties common to `Commands` and `Script`."""
+    """Properties common to script tasks (shell, Python, Node): commands in one shell."""
+
+    default_image: ClassVar[str] = "ubuntu"
+    """Kestra's default ``containerImage`` of the task type."""
 
     interpreter: list[str] = Field(default_factory=lambda: ["/bin/sh", "-c"], min_length=1)
     """The program and arguments that run the command text (given as the last argument)."""
@@ -39,35 +72,69 @@ class ShellTask(ProcessTask):
     fail_fast: bool = True
     """Stop at the first failing command (``set -e``); otherwise the last one decides."""
     container_image: str | None = None
-    """Accepted for Kestra flows; has no effect (commands run as local processes)."""
-    task_runner: dict[str, Any] | None = None
-    """Kestra's task runner; only the ``Process`` runner is supported."""
+    """The image the Docker task runner uses; without a Docker runner it has no effect."""
+    task_runner: Annotated[TaskRunner, BeforeValidator(_parse_task_runner)] | None = None
+    """How the command runs: ``io.kestra.plugin.core.runner.Process`` (a local process,
+    the default) or ``io.kestra.plugin.scripts.runner.docker.Docker`` (a container)."""
     runner: str | None = None
-    """Kestra's deprecated runner choice; only ``PROCESS`` is supported."""
-
-    @field_validator("task_runner")
-    @classmethod
-    def _only_process_runner(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        if value is not None and value.get("type") not in PROCESS_RUNNERS:
-            raise ValueError(
-                f"task runner {value.get('type')!r} is not supported: Kestrel runs scripts as "
-                "local processes (io.kestra.plugin.core.runner.Process)"
-            )
-        return value
+    """Kestra's deprecated runner choice: ``PROCESS`` or ``DOCKER``."""
+    docker: dict[str, Any] | None = None
+    """Kestra's deprecated Docker options (``image`` and others), used like a Docker runner."""
+    namespace_files: NamespaceFiles | None = None
+    """Kestra's namespace files; Kestrel has no namespace file store yet (warned)."""
+    target_os: Literal["LINUX", "WINDOWS", "AUTO"] = Field(default="AUTO", alias="targetOS")
+    """The OS the commands are written for; Kestrel runs them on Linux."""
 
     @field_validator("runner")
     @classmethod
-    def _only_process(cls, value: str | None) -> str | None:
-        if value is not None and value.upper() != "PROCESS":
-            raise ValueError(f"runner {value!r} is not supported: only PROCESS")
+    def _known_runner(cls, value: str | None) -> str | None:
+        if value is not None and value.upper() not in ("PROCESS", "DOCKER"):
+            raise ValueError(f"runner {value!r} is not supported: PROCESS or DOCKER")
         return value
 
     def _before_run(self, ctx: RunContext) -> None:
-        if self.container_image and self.task_runner is None and self.runner is None:
+        if self.namespace_files is not None and self.namespace_files.enabled:
+            ctx.logger.warn("namespaceFiles are not supported yet: no namespace file is copied")
+        if self.container_image and not self._wants_docker():
             ctx.logger.warn(
                 f"containerImage {self.container_image!r} is ignored: "
-                "Kestrel runs scripts as local processes"
+                "the task runs as a local process"
             )
+
+    def _wants_docker(self) -> bool:
+        if isinstance(self.task_runner, DockerRunner):
+            return True
+        if self.task_runner is None and self.runner is not None:
+            return self.runner.upper() == "DOCKER"
+        return False
+
+    def _image(self, ctx: RunContext) -> str:
+        image = self.container_image or (self.docker or {}).get("image") or self.default_image
+        return ctx.render_text(image, "containerImage")
+
+    def _launch(
+        self, ctx: RunContext, argv: list[str], working_dir: Path, env: dict[str, str]
+    ) -> list[str]:
+        if not self._wants_docker():
+            return argv
+        image = self._image(ctx)
+        runner = self.task_runner if isinstance(self.task_runner, DockerRunner) else None
+        if docker_engine_available():
+            docker = runner or DockerRunner(type="io.kestra.plugin.scripts.runner.docker.Docker")
+            return docker.docker_argv(image, argv, working_dir, env)
+        if docker_fallback() == "fail":
+            raise TaskFailedError(
+                f"the Docker task runner needs a Docker engine and none is reachable "
+                f"(image {image!r}); set scripts.docker_fallback to 'process' to run the "
+                "script as a local process instead",
+                retryable=False,
+                error_type="NoDockerEngine",
+            )
+        ctx.logger.warn(
+            f"no Docker engine is reachable: running as a local process instead of in the "
+            f"container image {image!r}"
+        )
+        return argv
 
     def _main_commands(
         self, ctx: RunContext, working_dir: Path, extra: dict[str, Any]
@@ -80,7 +147,7 @@ class ShellTask(ProcessTask):
         lines = ["set -e"] if self.fail_fast else []
         lines += [str(line) for line in ctx.render(self.before_commands, "beforeCommands", extra)]
         main, internal = self._main_commands(ctx, working_dir, extra)
-        text = "\n".join([*lines, main])
+        text = stage_uris(ctx, working_dir, "\n".join([*lines, main]))
         if len(text) <= MAX_INLINE_COMMAND:
             return Prepared([*interpreter, text], internal)
         script = internal_file(working_dir, ".sh", text)
@@ -127,7 +194,8 @@ class Script(ShellTask):
     def _main_commands(
         self, ctx: RunContext, working_dir: Path, extra: dict[str, Any]
     ) -> tuple[str, list[Path]]:
-        script = internal_file(working_dir, ".sh", ctx.render_text(self.script, "script", extra))
+        text = stage_uris(ctx, working_dir, ctx.render_text(self.script, "script", extra))
+        script = internal_file(working_dir, ".sh", text)
         # The script runs under the interpreter's own shell (bash for ["/bin/bash", "-c"]).
         shell = ctx.render_text(self.interpreter[0], "interpreter[0]", extra)
         return f"{shlex.quote(shell)} {shlex.quote(str(script))}", [script]

@@ -85,6 +85,12 @@ class ProcessTask(RunnableTask):
     def _before_run(self, ctx: RunContext) -> None:
         """Called first (to warn about properties that have no effect, for example)."""
 
+    def _launch(
+        self, ctx: RunContext, argv: list[str], working_dir: Path, env: dict[str, str]
+    ) -> list[str]:
+        """The command line that really runs ``argv`` (a task runner may wrap it)."""
+        return argv
+
     def run(self, ctx: RunContext) -> dict[str, Any] | None:
         """Run the command and return its outputs.
 
@@ -98,14 +104,15 @@ class ProcessTask(RunnableTask):
             env = self._environment(ctx, working_dir, extra)
             self._write_input_files(ctx, working_dir, extra)
             prepared = self._command(ctx, working_dir, extra)
+            argv = self._launch(ctx, prepared.argv, working_dir, env)
             patterns = self._output_patterns(ctx, extra)
             collector = OutputCollector(ctx.logger)
             if ctx.cancelled.is_set():
                 raise _killed()
-            ctx.logger.debug(f"Starting command {prepared.argv} in {working_dir}")
+            ctx.logger.debug(f"Starting command {argv} in {working_dir}")
             try:
                 result = run_process(
-                    prepared.argv,
+                    argv,
                     cwd=working_dir,
                     env=env,
                     on_stdout=collector.stdout,
@@ -114,7 +121,7 @@ class ProcessTask(RunnableTask):
                     grace_seconds=self.grace_seconds,
                 )
             except OSError as exc:
-                raise TaskFailedError(f"cannot start {prepared.argv[0]}: {exc}") from exc
+                raise TaskFailedError(f"cannot start {argv[0]}: {exc}") from exc
             if result.cancelled:
                 raise _killed()
             if result.exit_code != 0:

@@ -153,12 +153,16 @@ def test_a_flow_with_shell_tasks_validates() -> None:
     assert [type(task) for task in flow.tasks] == [Commands, Script, Bash]
 
 
-def test_only_the_process_task_runner_is_accepted() -> None:
+def test_process_and_docker_task_runners_are_accepted_others_refused() -> None:
     process = {"type": "io.kestra.plugin.core.runner.Process"}
     assert task_of({"commands": ["ls"], "taskRunner": process})
-    docker = {"type": "io.kestra.plugin.scripts.runner.docker.Docker"}
+    docker = {"type": "io.kestra.plugin.scripts.runner.docker.Docker", "pullPolicy": "ALWAYS"}
+    assert task_of({"commands": ["ls"], "taskRunner": docker})
+    batch = {"type": "io.kestra.plugin.ee.aws.runner.Batch"}
     with pytest.raises(ValidationError, match="not supported"):
-        task_of({"commands": ["ls"], "taskRunner": docker})
+        task_of({"commands": ["ls"], "taskRunner": batch})
+    with pytest.raises(ValidationError, match="bogus"):
+        task_of({"commands": ["ls"], "taskRunner": {**docker, "bogus": 1}})
 
 
 # ---- outputs, environment, files --------------------------------------------------------

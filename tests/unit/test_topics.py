@@ -38,6 +38,7 @@ ARCHITECTURE = {
     "concurrency-slots": "compact",
     "triggers": "compact",
     "trigger-commands": "delete",  # scheduler: commands and execution ends, by trigger
+    "kv": "compact",
     "logs": "delete",
     "metrics": "delete",
     "dead-letters": "delete",
@@ -117,7 +118,7 @@ def test_full_names() -> None:
     assert topics.name("dead-letters") == "kestrel.dead-letters"
     assert topics.name(TOPICS.flow_revisions) == "kestrel.flow-revisions"
     assert topics.spec_of("kestrel.execution-commands") is TOPICS.execution_commands
-    assert len(topics.names()) == 16
+    assert len(topics.names()) == len(TOPICS) == 17
     assert Topics.from_settings(KafkaSettings(topic_prefix="prod.")).kills == "prod.kills"
     with pytest.raises(AttributeError):
         _ = topics.execution

@@ -168,3 +168,22 @@ def test_restarting_a_paused_execution_lets_the_pause_end() -> None:
     assert task_ids(execution) == ["wait", "after"]
     assert run_of(execution, "wait").state.current is StateType.SUCCESS
     assert harness.now == START  # the delay timer was dropped, not waited for
+
+
+def test_pause_duration_behavior_decides_the_end_when_nobody_resumes() -> None:
+    expected = {
+        "resume": (StateType.SUCCESS, StateType.SUCCESS),
+        "warn": (StateType.WARNING, StateType.WARNING),
+        "fail": (StateType.FAILED, StateType.FAILED),
+        "cancel": (StateType.KILLED, StateType.KILLED),
+    }
+    for behavior, (pause_state, execution_state) in expected.items():
+        flow_id = f"pause-behavior-{behavior}"
+        harness = Harness(load(flow_id))
+        execution_id = harness.create(flow_id)
+        (timer,) = harness.execution(execution_id).timers
+        assert timer.due == START + timedelta(hours=1)
+        harness.settle()
+        execution = harness.execution(execution_id)
+        assert run_of(execution, "wait").state.current is pause_state, behavior
+        assert execution.state.current is execution_state, behavior

@@ -1,0 +1,1 @@
+"""Kestra's runnable core tasks beyond Kestrel's first ones: storage, KV, assertions."""
