@@ -144,9 +144,15 @@ def test_weekend_and_public_holiday() -> None:
         _holds({"type": f"{CORE}PublicHoliday", "country": "XX"})
 
 
-def test_an_unknown_condition_deploys_and_its_slots_are_skipped_with_an_error() -> None:
-    unknown = {"type": f"{CORE}MultipleCondition", "conditions": {}}
-    run = ScheduleRun(schedule(cron="0 * * * *", conditions=[unknown]), at("2024-01-01T00:30"))
+def test_a_removed_condition_type_is_refused_at_load_time() -> None:
+    removed = {"type": f"{CORE}MultipleCondition", "conditions": {}}
+    with pytest.raises(ValueError, match="MultipleCondition' was removed from Kestra"):
+        schedule(cron="0 * * * *", conditions=[removed])
+
+
+def test_a_condition_that_cannot_be_evaluated_skips_its_slots_with_an_error() -> None:
+    broken = {"type": f"{CORE}Expression", "expression": "{{ nope( }}"}
+    run = ScheduleRun(schedule(cron="0 * * * *", conditions=[broken]), at("2024-01-01T00:30"))
     run.run_until(at("2024-01-01T03:00"), timedelta(minutes=30))
     assert run.dates == []
     assert run.state is not None and run.state.next_date == at("2024-01-01T04:00")
