@@ -71,7 +71,11 @@ def test_trigger_conditions_are_type_checked() -> None:
     ok = [
         {"type": "io.kestra.plugin.core.condition.ExecutionStatus", "in": ["SUCCESS"]},
         {"type": "io.kestra.plugin.core.condition.ExpressionCondition", "expression": "x"},
-        {"type": "io.kestra.core.models.conditions.types.ExecutionFlowCondition"},
+        {
+            "type": "io.kestra.core.models.conditions.types.ExecutionFlowCondition",
+            "namespace": "company.team",
+            "flowId": "upstream",
+        },
         {
             "type": "io.kestra.plugin.core.condition.Not",
             "conditions": [{"type": "io.kestra.plugin.core.condition.Weekend"}],
