@@ -1,9 +1,10 @@
 /**
- * Every API call the pages make, typed, on Kestra's paths (which Kestrel's API keeps).
- * Pages import from here only; regenerate `schema.d.ts` (npm run api:generate) when the
- * server's OpenAPI document changes and the compiler points at what moved.
+ * Every API call the pages make, on the generated client (paths and parameters checked
+ * against the OpenAPI document). Answers are typed with `models.ts`, which refines the
+ * document's looser shapes (task runs, graph clusters) the way the pages read them.
  */
-import { apiUrl, request, type Query } from './http'
+import { client, formBody, unwrap, yamlBody } from './client'
+import { apiUrl } from './http'
 import type {
   DailyStatistics,
   Execution,
@@ -11,17 +12,16 @@ import type {
   FlowGraph,
   FlowValidation,
   LogEntry,
-  NamespaceInfo,
   PagedResults,
   PluginDoc,
   PluginSummary,
+  StateType,
   Trigger,
 } from './models'
 import { follow, type FollowOptions, type Subscription } from './sse'
 
 const enc = encodeURIComponent
-const flowPath = (namespace: string, id: string): string => `/flows/${enc(namespace)}/${enc(id)}`
-const YAML = 'application/x-yaml'
+const main = '/api/v1/main'
 
 export interface FlowSearch {
   q?: string
@@ -32,21 +32,32 @@ export interface FlowSearch {
   sort?: string
 }
 
+const sortList = (sort?: string): string[] | undefined => (sort ? [sort] : undefined)
+const blank = <T>(v: T | '' | undefined): T | undefined => (v === '' ? undefined : v)
+
 export const flows = {
-  search: (search: FlowSearch) =>
-    request<PagedResults<Flow>>('GET', '/flows/search', { query: search as Query }),
-  get: (namespace: string, id: string, revision?: number) =>
-    request<Flow>('GET', flowPath(namespace, id), { query: { source: true, revision } }),
-  create: (source: string) => request<Flow>('POST', '/flows', { body: source, contentType: YAML }),
-  update: (namespace: string, id: string, source: string) =>
-    request<Flow>('PUT', flowPath(namespace, id), { body: source, contentType: YAML }),
-  remove: (namespace: string, id: string) => request<undefined>('DELETE', flowPath(namespace, id)),
-  validate: (source: string) =>
-    request<FlowValidation[]>('POST', '/flows/validate', { body: source, contentType: YAML }),
-  graph: (namespace: string, id: string, revision?: number) =>
-    request<FlowGraph>('GET', `${flowPath(namespace, id)}/graph`, { query: { revision } }),
-  revisions: (namespace: string, id: string) =>
-    request<Flow[]>('GET', `${flowPath(namespace, id)}/revisions`),
+  search: async (s: FlowSearch): Promise<PagedResults<Flow>> =>
+    (await unwrap(
+      client.GET(`${main}/flows/search`, {
+        params: { query: { q: blank(s.q), namespace: blank(s.namespace), labels: s.labels, page: s.page, size: s.size, sort: sortList(s.sort) } },
+      }),
+    )) as PagedResults<Flow>,
+  get: async (namespace: string, id: string): Promise<Flow> =>
+    (await unwrap(client.GET(`${main}/flows/{namespace}/{id}`, { params: { path: { namespace, id }, query: { source: true } } }))) as Flow,
+  create: async (source: string): Promise<Flow> =>
+    (await unwrap(client.POST(`${main}/flows`, { body: source, ...yamlBody }))) as Flow,
+  update: async (namespace: string, id: string, source: string): Promise<Flow> =>
+    (await unwrap(client.PUT(`${main}/flows/{namespace}/{id}`, { params: { path: { namespace, id } }, body: source, ...yamlBody }))) as Flow,
+  remove: async (namespace: string, id: string): Promise<void> => {
+    await unwrap(client.DELETE(`${main}/flows/{namespace}/{id}`, { params: { path: { namespace, id } } }))
+  },
+  validate: async (source: string): Promise<FlowValidation[]> =>
+    (await unwrap(client.POST(`${main}/flows/validate`, { body: source, ...yamlBody }))) as FlowValidation[],
+  graph: async (namespace: string, id: string): Promise<FlowGraph> =>
+    (await unwrap(client.GET(`${main}/flows/{namespace}/{id}/graph`, { params: { path: { namespace, id } } }))) as FlowGraph,
+  revisions: async (namespace: string, id: string): Promise<Flow[]> =>
+    (await unwrap(client.GET(`${main}/flows/{namespace}/{id}/revisions`, { params: { path: { namespace, id } } }))) as Flow[],
+  namespaces: async (): Promise<string[]> => await unwrap(client.GET(`${main}/flows/distinct-namespaces`)),
 }
 
 export interface ExecutionSearch {
@@ -62,36 +73,49 @@ export interface ExecutionSearch {
   sort?: string
 }
 
+const path = (executionId: string) => ({ params: { path: { executionId } } })
+
 export const executions = {
-  search: (search: ExecutionSearch) =>
-    request<PagedResults<Execution>>('GET', '/executions/search', { query: search as Query }),
-  get: (id: string) => request<Execution>('GET', `/executions/${enc(id)}`),
-  graph: (id: string) => request<FlowGraph>('GET', `/executions/${enc(id)}/graph`),
+  search: async (s: ExecutionSearch): Promise<PagedResults<Execution>> =>
+    (await unwrap(
+      client.GET(`${main}/executions/search`, {
+        params: {
+          query: {
+            q: blank(s.q), namespace: blank(s.namespace), flowId: blank(s.flowId), state: s.state as StateType[] | undefined,
+            labels: s.labels, startDate: blank(s.startDate), endDate: blank(s.endDate), page: s.page, size: s.size, sort: sortList(s.sort),
+          },
+        },
+      }),
+    )) as PagedResults<Execution>,
+  get: async (executionId: string): Promise<Execution> =>
+    (await unwrap(client.GET(`${main}/executions/{executionId}`, path(executionId)))) as Execution,
   /** Starts an execution; inputs (files included) go as multipart form data, as in Kestra. */
-  trigger: (namespace: string, id: string, inputs: FormData, labels: string[] = []) =>
-    request<Execution>('POST', `/executions/${enc(namespace)}/${enc(id)}`, {
-      body: inputs,
-      query: { labels },
-    }),
-  kill: (id: string) => request<undefined>('DELETE', `/executions/${enc(id)}/kill`),
-  restart: (id: string) => request<Execution>('POST', `/executions/${enc(id)}/restart`),
-  resume: (id: string, inputs: FormData) =>
-    request<undefined>('POST', `/executions/${enc(id)}/resume`, { body: inputs }),
-  replay: (id: string, taskRunId?: string) =>
-    request<Execution>('POST', `/executions/${enc(id)}/replay`, { query: { taskRunId } }),
-  killByIds: (ids: string[]) =>
-    request<{ count: number }>('DELETE', '/executions/kill/by-ids', { json: ids }),
-  restartByIds: (ids: string[]) =>
-    request<{ count: number }>('POST', '/executions/restart/by-ids', { json: ids }),
-  fileUrl: (id: string, path: string) => apiUrl(`/executions/${enc(id)}/file`, { path }),
-  filePreview: (id: string, path: string) =>
-    request<{ extension?: string; content: unknown; truncated?: boolean }>(
-      'GET',
-      `/executions/${enc(id)}/file/preview`,
-      { query: { path } },
-    ),
-  follow: (id: string, options: FollowOptions<Execution>): Subscription =>
-    follow<Execution>(`/executions/${enc(id)}/follow`, options),
+  trigger: async (namespace: string, id: string, inputs: FormData, labels: string[] = []): Promise<Execution> =>
+    (await unwrap(
+      client.POST(`${main}/executions/{namespace}/{id}`, {
+        params: { path: { namespace, id }, query: { labels } },
+        body: inputs as never,
+        ...formBody,
+      }),
+    )) as Execution,
+  kill: async (executionId: string): Promise<void> => {
+    await unwrap(client.DELETE(`${main}/executions/{executionId}/kill`, path(executionId)))
+  },
+  restart: async (executionId: string): Promise<void> => {
+    await unwrap(client.POST(`${main}/executions/{executionId}/restart`, path(executionId)))
+  },
+  resume: async (executionId: string, inputs: FormData): Promise<void> => {
+    await unwrap(client.POST(`${main}/executions/{executionId}/resume`, { ...path(executionId), body: inputs as never, ...formBody }))
+  },
+  replay: async (executionId: string, taskRunId?: string): Promise<Execution> =>
+    (await unwrap(
+      client.POST(`${main}/executions/{executionId}/replay`, { params: { path: { executionId }, query: { taskRunId: taskRunId ?? null } } }),
+    )) as Execution,
+  /** Kills several executions: one call each (the API has no bulk route), all settled. */
+  killMany: (ids: string[]) => Promise.allSettled(ids.map((id) => executions.kill(id))),
+  restartMany: (ids: string[]) => Promise.allSettled(ids.map((id) => executions.restart(id))),
+  fileUrl: (id: string, filePath: string) => apiUrl(`/executions/${enc(id)}/file`, { path: filePath }),
+  follow: (id: string, options: FollowOptions<Execution>): Subscription => follow<Execution>(`/executions/${enc(id)}/follow`, options),
 }
 
 export interface LogSearch {
@@ -106,42 +130,48 @@ export interface LogSearch {
 }
 
 export const logs = {
-  ofExecution: (id: string, query: { minLevel?: string; taskId?: string } = {}) =>
-    request<LogEntry[]>('GET', `/logs/${enc(id)}`, { query }),
-  downloadUrl: (id: string, query: { minLevel?: string; taskId?: string } = {}) =>
-    apiUrl(`/logs/${enc(id)}/download`, query),
-  search: (search: LogSearch) =>
-    request<PagedResults<LogEntry>>('GET', '/logs/search', { query: search as Query }),
-  follow: (id: string, options: FollowOptions<LogEntry>): Subscription =>
-    follow<LogEntry>(`/logs/${enc(id)}/follow`, options),
+  ofExecution: async (executionId: string, query: { minLevel?: string; taskId?: string } = {}): Promise<LogEntry[]> =>
+    (await unwrap(client.GET(`${main}/logs/{executionId}`, { params: { path: { executionId }, query } }))) as LogEntry[],
+  downloadUrl: (id: string, query: { minLevel?: string; taskId?: string } = {}) => apiUrl(`/logs/${enc(id)}/download`, query),
+  search: async (s: LogSearch): Promise<PagedResults<LogEntry>> =>
+    (await unwrap(
+      client.GET(`${main}/logs/search`, {
+        params: { query: { q: blank(s.q), namespace: blank(s.namespace), flowId: blank(s.flowId), minLevel: blank(s.minLevel), page: s.page, size: s.size } },
+      }),
+    )) as unknown as PagedResults<LogEntry>,
+  follow: (id: string, options: FollowOptions<LogEntry>): Subscription => follow<LogEntry>(`/logs/${enc(id)}/follow`, options),
 }
 
+const triggerBody = (t: Trigger) => ({ namespace: t.namespace, flowId: t.flowId, triggerId: t.triggerId })
+
 export const triggers = {
-  search: (query: { namespace?: string; flowId?: string; page?: number; size?: number }) =>
-    request<PagedResults<Trigger>>('GET', '/triggers/search', { query }),
-  setDisabled: (trigger: Trigger, disabled: boolean) =>
-    request<Trigger>('PUT', '/triggers', { json: { ...trigger, disabled } }),
-  backfill: (trigger: Trigger, backfill: { start: string; end?: string; inputs?: Record<string, unknown> }) =>
-    request<Trigger>('PUT', '/triggers/backfill', { json: { ...trigger, backfill } }),
-  pauseBackfill: (trigger: Trigger) => request<Trigger>('PUT', '/triggers/backfill/pause', { json: trigger }),
-  unpauseBackfill: (trigger: Trigger) =>
-    request<Trigger>('PUT', '/triggers/backfill/unpause', { json: trigger }),
-  deleteBackfill: (trigger: Trigger) => request<Trigger>('POST', '/triggers/backfill/delete', { json: trigger }),
+  search: async (query: { namespace?: string; flowId?: string; page?: number; size?: number }): Promise<PagedResults<Trigger>> =>
+    (await unwrap(client.GET(`${main}/triggers/search`, { params: { query } }))) as PagedResults<Trigger>,
+  setDisabled: async (t: Trigger, disabled: boolean): Promise<void> => {
+    await unwrap(client.POST(`${main}/triggers/set-disabled`, { body: { triggers: [triggerBody(t)], disabled } as never }))
+  },
+  backfill: async (t: Trigger, backfill: { start: string; end?: string; inputs?: Record<string, unknown> }): Promise<void> => {
+    await unwrap(client.PUT(`${main}/triggers`, { body: { ...triggerBody(t), backfill } as never }))
+  },
+  pauseBackfill: async (t: Trigger): Promise<void> => {
+    await unwrap(client.POST(`${main}/triggers/backfill/pause`, { body: triggerBody(t) as never }))
+  },
+  unpauseBackfill: async (t: Trigger): Promise<void> => {
+    await unwrap(client.POST(`${main}/triggers/backfill/unpause`, { body: triggerBody(t) as never }))
+  },
+  deleteBackfill: async (t: Trigger): Promise<void> => {
+    await unwrap(client.POST(`${main}/triggers/backfill/delete`, { body: triggerBody(t) as never }))
+  },
 }
 
 export const plugins = {
-  list: () => request<PluginSummary[]>('GET', '/plugins'),
-  doc: (cls: string) => request<PluginDoc>('GET', `/plugins/${enc(cls)}`),
-  /** The JSON Schema of a whole flow, fed to monaco-yaml for completion and validation. */
-  flowSchema: () => request<Record<string, unknown>>('GET', '/plugins/schemas/flow'),
-}
-
-export const namespaces = {
-  search: (query: { q?: string; page?: number; size?: number } = {}) =>
-    request<PagedResults<NamespaceInfo>>('GET', '/namespaces/search', { query }),
+  list: async (): Promise<PluginSummary[]> => (await unwrap(client.GET(`${main}/plugins`))) as PluginSummary[],
+  doc: async (cls: string): Promise<PluginDoc> =>
+    (await unwrap(client.GET(`${main}/plugins/{cls}`, { params: { path: { cls } } }))) as PluginDoc,
 }
 
 export const stats = {
-  daily: (filter: { namespace?: string; flowId?: string; startDate: string; endDate: string }) =>
-    request<DailyStatistics[]>('POST', '/stats/executions/daily', { json: filter }),
+  daily: async (query: { namespace?: string; flowId?: string; startDate: string; endDate: string }): Promise<DailyStatistics[]> =>
+    (await unwrap(client.POST(`${main}/stats/executions/daily`, { params: { query } }))) as DailyStatistics[],
+  summary: async () => await unwrap(client.GET(`${main}/stats/summary`)),
 }

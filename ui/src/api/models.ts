@@ -1,26 +1,13 @@
+import type { components } from './schema'
+
 /**
  * Domain types the pages use. They follow Kestra's API shapes (which Kestrel's API keeps).
  * When `schema.d.ts` is generated from the server's OpenAPI document, these become aliases
  * of `components['schemas'][...]`; pages import only from here, so nothing else changes.
  */
 
-export type StateType =
-  | 'CREATED'
-  | 'QUEUED'
-  | 'RUNNING'
-  | 'PAUSED'
-  | 'RESTARTED'
-  | 'KILLING'
-  | 'SUCCESS'
-  | 'WARNING'
-  | 'FAILED'
-  | 'KILLED'
-  | 'CANCELLED'
-  | 'RETRYING'
-  | 'RETRIED'
-  | 'SKIPPED'
-  | 'BREAKPOINT'
-  | 'RESUBMITTED'
+/** The states the server declares (generated from its OpenAPI document). */
+export type StateType = components['schemas']['StateType']
 
 export interface StateHistory {
   state: StateType

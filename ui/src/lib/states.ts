@@ -3,11 +3,11 @@ import type { StateType } from '@/api/models'
 
 export const ALL_STATES: StateType[] = [
   'CREATED', 'QUEUED', 'RUNNING', 'PAUSED', 'RESTARTED', 'KILLING', 'SUCCESS', 'WARNING',
-  'FAILED', 'KILLED', 'CANCELLED', 'RETRYING', 'RETRIED', 'SKIPPED', 'BREAKPOINT', 'RESUBMITTED',
+  'FAILED', 'KILLED', 'CANCELLED', 'RETRYING', 'RETRIED', 'SKIPPED',
 ]
 
 const TERMINAL = new Set<StateType>([
-  'SUCCESS', 'WARNING', 'FAILED', 'KILLED', 'CANCELLED', 'SKIPPED', 'RETRIED', 'RESUBMITTED',
+  'SUCCESS', 'WARNING', 'FAILED', 'KILLED', 'CANCELLED', 'SKIPPED', 'RETRIED',
 ])
 const FAILED = new Set<StateType>(['FAILED', 'KILLED', 'CANCELLED'])
 
@@ -34,8 +34,6 @@ export const STATE_COLORS: Record<StateType, string> = {
   RETRYING: '#06b6d4',
   RETRIED: '#64748b',
   SKIPPED: '#94a3b8',
-  BREAKPOINT: '#d946ef',
-  RESUBMITTED: '#0891b2',
 }
 
 export const stateColor = (state: StateType | undefined | null): string =>
@@ -44,8 +42,7 @@ export const stateColor = (state: StateType | undefined | null): string =>
 /** Severity for aggregating several runs of one task into one cell (worst wins). */
 const SEVERITY: Partial<Record<StateType, number>> = {
   FAILED: 90, KILLED: 85, KILLING: 80, CANCELLED: 75, WARNING: 60, RUNNING: 55, RETRYING: 52,
-  PAUSED: 50, RESTARTED: 45, QUEUED: 40, CREATED: 35, BREAKPOINT: 30, SUCCESS: 20, RETRIED: 15,
-  RESUBMITTED: 12, SKIPPED: 10,
+  PAUSED: 50, RESTARTED: 45, QUEUED: 40, CREATED: 35, SUCCESS: 20, RETRIED: 15, SKIPPED: 10,
 }
 export const worstState = (states: StateType[]): StateType | null =>
   states.reduce<StateType | null>(
