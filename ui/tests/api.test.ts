@@ -84,6 +84,16 @@ describe('follow', () => {
     expect(fetchMock).toHaveBeenCalledTimes(2)
   })
 
+  it('does not reconnect a stream the caller says is over', async () => {
+    const fetchMock = vi.fn(async () => sse([JSON.stringify({ n: 1 })]))
+    vi.stubGlobal('fetch', fetchMock)
+    const got: number[] = []
+    const sub = follow<{ n: number }>('/logs/e1/follow', { onEvent: (d) => got.push(d.n), reconnect: () => false, retryMs: 1 })
+    await sub.closed
+    expect(got).toEqual([1])
+    expect(fetchMock).toHaveBeenCalledTimes(1)
+  })
+
   it('gives up on a 4xx and reports it', async () => {
     const fetchMock = vi.fn(async () => new Response(JSON.stringify({ message: 'no such execution' }), { status: 404 }))
     vi.stubGlobal('fetch', fetchMock)

@@ -10,7 +10,6 @@ import type { paths } from './schema'
 export const client = createClient<paths>({
   baseUrl: '',
   fetch: (request: Request) => authedFetch(request),
-  headers: { 'X-Requested-With': 'XMLHttpRequest' },
 })
 
 /** The body of the YAML routes, sent as is. */

@@ -65,6 +65,9 @@ export async function authedFetch(input: RequestInfo | URL, init: RequestInit = 
   const headers = new Headers(init.headers ?? (input instanceof Request ? input.headers : undefined))
   const auth = authorizationHeader()
   if (auth !== null && !headers.has('Authorization')) headers.set('Authorization', auth)
+  // Tells the server not to answer 401 with a Basic challenge, which would make the
+  // browser show its own login dialog over the app's login page.
+  headers.set('X-Requested-With', 'XMLHttpRequest')
   const response = await fetch(input, { ...init, headers })
   if (response.status === 401) unauthorizedListeners.forEach((listener) => listener())
   return response

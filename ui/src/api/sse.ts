@@ -18,6 +18,11 @@ export interface FollowOptions<T> {
   onFatal?: (error: ApiError) => void
   /** Told each time the stream (re)connects or drops, for a "live" indicator. */
   onStatus?: (status: 'open' | 'retrying' | 'closed') => void
+  /**
+   * Whether to reconnect when the server closes the stream (default: yes). A log stream
+   * of an ended execution closes for good once its last lines are sent.
+   */
+  reconnect?: () => boolean
   /** First reconnect delay in ms, doubled up to maxRetryMs. */
   retryMs?: number
   maxRetryMs?: number
@@ -73,7 +78,12 @@ export function follow<T>(path: string, options: FollowOptions<T>): Subscription
       if (options.isEnd?.(data, message.event || 'message')) stop()
     },
     onclose() {
-      if (!ended) throw new RetryStream('stream closed by the server')
+      if (ended) return
+      if (options.reconnect && !options.reconnect()) {
+        stop()
+        return
+      }
+      throw new RetryStream('stream closed by the server')
     },
     onerror(error: unknown) {
       if (error instanceof FatalStreamError || ended) throw error

@@ -18,20 +18,30 @@ export const useLiveExecutions = defineStore('liveExecutions', () => {
     byId.value = applySnapshot(byId.value, execution)
   }
 
-  /** Watches an execution until `unwatch`; returns the unwatch function. */
-  function watch(execution: Execution | string): () => void {
+  /**
+   * Watches an execution until `unwatch`; returns the unwatch function. `ended` says when
+   * the stream may stop (by default: a terminal state). After a restart, pass one that
+   * waits for a later snapshot: the server first answers with the last, ended one, so the
+   * stream reconnects until the restarted run shows up.
+   */
+  function watch(execution: Execution | string, ended?: (e: Execution) => boolean): () => void {
     const id = typeof execution === 'string' ? execution : execution.id
     if (typeof execution !== 'string') put(execution)
     const held = byId.value.get(id)
+    const isEnd = ended ?? ((e: Execution) => isTerminal(e.state.current))
     const existing = streams.get(id)
-    if (existing) existing.watchers += 1
-    else if (!held || !isTerminal(held.state.current)) {
+    if (existing && !ended) existing.watchers += 1
+    else if (ended || !held || !isEnd(held)) {
+      existing?.subscription.close()
       const subscription = api.follow(id, {
         onEvent: put,
-        isEnd: (e) => isTerminal(e.state.current),
+        isEnd: (e) => isEnd(e),
       })
-      streams.set(id, { subscription, watchers: 1 })
-      void subscription.closed.then(() => streams.delete(id))
+      const entry = { subscription, watchers: (existing?.watchers ?? 0) + 1 }
+      streams.set(id, entry)
+      void subscription.closed.then(() => {
+        if (streams.get(id) === entry) streams.delete(id)
+      })
     }
     let done = false
     return () => {

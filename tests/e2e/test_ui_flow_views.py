@@ -1,0 +1,46 @@
+"""The run grid of a flow's last executions, its topology, and its triggers' backfill."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ui_helpers import NAMESPACE, Server
+
+
+def test_run_grid_shows_each_task_of_each_execution(
+    logged_in: Any, server: Server, tmp_path: Path
+) -> None:
+    page = logged_in
+    (tmp_path / "exists").touch()
+    ok = server.run("flaky", {"marker": str(tmp_path / "exists")}, wait=True)
+    failed = server.run("flaky", {"marker": str(tmp_path / "missing")}, wait=True)
+    assert (ok["state"]["current"], failed["state"]["current"]) == ("SUCCESS", "FAILED")
+    server.wait_indexed("flaky", 2)
+    page.goto(f"/ui/flows/{NAMESPACE}/flaky/grid")
+    grid = page.locator("[data-test=run-grid]")
+    grid.locator("tr[data-task=check] .grid-cell[data-state=FAILED]").first.wait_for()
+    grid.locator("tr[data-task=first] .grid-cell[data-state=SUCCESS]").first.wait_for()
+    assert grid.locator("tr[data-task=done]").count() == 1
+
+
+def test_topology_draws_the_tasks(logged_in: Any) -> None:
+    page = logged_in
+    page.goto(f"/ui/flows/{NAMESPACE}/greet/topology")
+    for task in ("hello", "pause-1", "greeting"):
+        page.locator(f"[data-test=topology] [data-task-id='{task}']").wait_for()
+
+
+def test_backfill_form_answers_clearly(logged_in: Any) -> None:
+    page = logged_in
+    page.goto(f"/ui/flows/{NAMESPACE}/nightly/triggers")
+    row = page.locator("[data-test=triggers] tr[data-trigger=every-night]")
+    row.wait_for()
+    row.locator("input[aria-label='Backfill start']").fill("2026-01-01T00:00")
+    row.locator("input[aria-label='Backfill end']").fill("2026-01-03T00:00")
+    row.locator("[data-test=backfill]").click()
+    banner = page.locator("[data-test=error]")
+    banner.wait_for()
+    assert (
+        "Not available on this server yet" in banner.inner_text() or row.locator("progress").count()
+    )
