@@ -84,9 +84,13 @@ def chromium() -> Path:
     return CHROMIUM
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium: Path) -> Iterator[Any]:
-    """One headless Chromium for the session (each test gets its own context)."""
+    """One headless Chromium per test module (each test gets its own context).
+
+    Playwright's sync API runs an event loop in this thread while it is started: it must
+    be stopped before any asyncio test runs, so it lives no longer than a module.
+    """
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -160,7 +164,7 @@ def server(
 
 
 @pytest.fixture
-def page(browser: Any, server: Server, request: pytest.FixtureRequest) -> Iterator[Any]:
+def page(server: Server, browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     """A fresh browser context on the server; its last page is saved as a screenshot."""
     context = browser.new_context(base_url=server.url, viewport={"width": 1440, "height": 900})
     context.set_default_timeout(TIMEOUT_MS)
