@@ -31,6 +31,24 @@ describe('ganttLayout', () => {
     expect(later.endMs - later.startMs).toBe(30_000)
   })
 
+  it('reads an attempt that carries only its state history', () => {
+    const attempt = (state: 'SUCCESS' | 'RUNNING', end: number | null) => ({
+      state: {
+        current: state,
+        histories: [
+          { state: 'CREATED' as const, date: at(20) },
+          { state: 'RUNNING' as const, date: at(25) },
+          ...(end === null ? [] : [{ state, date: at(end) }]),
+        ],
+      },
+    })
+    const done = run('r1', 'x', [[at(20), at(50), 'SUCCESS']], { attempts: [attempt('SUCCESS', 50)] })
+    const going = run('r2', 'y', [[at(20), null, 'RUNNING']], { attempts: [attempt('RUNNING', null)] })
+    const rows = ganttLayout(execution('e1', 'RUNNING', T0, null, [done, going]), Date.parse(at(100))).rows
+    expect(rows[0]!.bars[0]).toMatchObject({ running: false, startMs: Date.parse(at(20)), endMs: Date.parse(at(50)) })
+    expect(rows[1]!.bars[0]).toMatchObject({ running: true, endMs: Date.parse(at(100)) })
+  })
+
   it('nests children under their parent, in depth-first order', () => {
     const e = execution('e1', 'SUCCESS', T0, at(10), [
       run('p', 'each', [[at(0), at(10), 'SUCCESS']]),

@@ -4,6 +4,7 @@
  * Pure, so the page only draws; a running execution's span ends at `now`, so bars grow live.
  */
 import type { Execution, StateType, TaskRun } from '@/api/models'
+import { isTerminal } from './states'
 
 export interface GanttBar {
   attempt: number
@@ -43,8 +44,13 @@ function stateStart(run: { state: TaskRun['state'] }): number | null {
   return time(run.state.startDate) ?? time(run.state.histories?.[0]?.date)
 }
 
+/** When a state ended: its endDate, else (attempts carry only their history) the date it
+ * reached a terminal state; null while it runs. */
 function stateEnd(state: TaskRun['state']): number | null {
-  return time(state.endDate ?? null)
+  const explicit = time(state.endDate ?? null)
+  if (explicit !== null) return explicit
+  const last = state.histories?.[state.histories.length - 1]
+  return last && isTerminal(last.state) ? time(last.date) : null
 }
 
 /** Task runs in display order: each parent followed by its children, depth-first. */
