@@ -33,8 +33,9 @@ describe('dashboard figures', () => {
     expect(durationPercentiles([e('PT1S'), e('PT2S'), e('PT1M')]).p50).toBe(2000)
   })
 
-  it('ranks failing flows', () => {
-    const f = (flowId: string) => ({ ...execution('x', 'FAILED', '2026-01-01T00:00:00Z', null), flowId })
-    expect(topFailing([f('a'), f('b'), f('b')])).toEqual([{ flow: 'company.team.b', count: 2 }, { flow: 'company.team.a', count: 1 }])
+  it('ranks failing flows from per-flow daily counts, leaving out flows that never failed', () => {
+    const day = (failed: number) => ({ startDate: '2026-01-01', executionCounts: { FAILED: failed, SUCCESS: 5 } })
+    const ranked = topFailing({ 'team.a': { etl: [day(1), day(2)], ok: [day(0)] }, 'team.b': { load: [day(4)] } })
+    expect(ranked).toEqual([{ flow: 'team.b.load', count: 4 }, { flow: 'team.a.etl', count: 3 }])
   })
 })

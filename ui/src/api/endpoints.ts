@@ -173,5 +173,7 @@ export const plugins = {
 export const stats = {
   daily: async (query: { namespace?: string; flowId?: string; startDate: string; endDate: string }): Promise<DailyStatistics[]> =>
     (await unwrap(client.POST(`${main}/stats/executions/daily`, { params: { query } }))) as DailyStatistics[],
+  dailyByFlow: async (query: { namespace?: string; startDate: string; endDate: string }): Promise<Record<string, Record<string, DailyStatistics[]>>> =>
+    (await unwrap(client.POST(`${main}/stats/executions/daily/group-by-flow`, { params: { query } }))) as Record<string, Record<string, DailyStatistics[]>>,
   summary: async () => await unwrap(client.GET(`${main}/stats/summary`)),
 }

@@ -43,8 +43,14 @@ export function durationPercentiles(executions: Execution[]): Record<'p50' | 'p9
   return { p50: percentile(values, 50), p90: percentile(values, 90), p99: percentile(values, 99) }
 }
 
-export function topFailing(failed: Execution[], limit = 5): { flow: string; count: number }[] {
-  const counts = new Map<string, number>()
-  for (const e of failed) counts.set(`${e.namespace}.${e.flowId}`, (counts.get(`${e.namespace}.${e.flowId}`) ?? 0) + 1)
-  return [...counts].map(([flow, count]) => ({ flow, count })).sort((a, b) => b.count - a.count || a.flow.localeCompare(b.flow)).slice(0, limit)
+/** Flows with the most failed executions, from the per-flow daily statistics. */
+export function topFailing(byFlow: Record<string, Record<string, DailyStatistics[]>>, limit = 5): { flow: string; count: number }[] {
+  const counts: { flow: string; count: number }[] = []
+  for (const [namespace, flows] of Object.entries(byFlow)) {
+    for (const [flowId, days] of Object.entries(flows)) {
+      const count = days.reduce((n, d) => n + (d.executionCounts.FAILED ?? 0), 0)
+      if (count) counts.push({ flow: `${namespace}.${flowId}`, count })
+    }
+  }
+  return counts.sort((a, b) => b.count - a.count || a.flow.localeCompare(b.flow)).slice(0, limit)
 }
