@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ui_helpers import Server, wait_for_state
+from ui_helpers import NAMESPACE, Server, wait_for_state
 
 
 def test_kill_a_long_running_execution(logged_in: Any, server: Server) -> None:
@@ -44,3 +44,16 @@ def test_resume_a_paused_execution_with_its_inputs(logged_in: Any, server: Serve
     wait_for_state(page, "SUCCESS")
     page.click(".tabs >> text=Outputs")
     page.locator("[data-test=outputs] >> text=approved by Grace").wait_for()
+
+
+def test_bulk_kill_from_the_list_updates_live(logged_in: Any, server: Server) -> None:
+    page = logged_in
+    ids = [server.run("sleepy")["id"] for _ in range(2)]
+    server.wait_indexed("sleepy", 2, states=("RUNNING",))
+    page.goto(f"/ui/executions?namespace={NAMESPACE}&flowId=sleepy&state=RUNNING")
+    for execution_id in ids:
+        page.locator(f"tr[data-execution='{execution_id}'] input[type=checkbox]").check()
+    page.click("[data-test=bulk-kill]")
+    # No reload: the rows change state over the executions' follow streams.
+    for execution_id in ids:
+        page.locator(f"tr[data-execution='{execution_id}'] [data-state=KILLED]").wait_for()

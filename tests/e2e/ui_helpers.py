@@ -67,10 +67,14 @@ class Server:
             ) from error
         return json.loads(text) if text else None
 
-    def wait_indexed(self, flow_id: str, count: int, timeout: float = 60) -> None:
-        """Wait until the execution search (Elasticsearch) holds ``count`` of ``flow_id``."""
+    def wait_indexed(
+        self, flow_id: str, count: int, states: tuple[str, ...] = (), timeout: float = 60
+    ) -> None:
+        """Wait until the execution search (Elasticsearch) holds ``count`` of ``flow_id``
+        (in one of ``states``, when given)."""
         deadline = time.monotonic() + timeout
         query = f"/executions/search?namespace={NAMESPACE}&flowId={flow_id}&size=1"
+        query += "".join(f"&state={state}" for state in states)
         while self.api("GET", query)["total"] < count:
             assert time.monotonic() < deadline, f"{count} executions of {flow_id} never indexed"
             time.sleep(0.2)  # waiting on the indexer, bounded by the deadline
