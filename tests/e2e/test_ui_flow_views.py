@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -44,3 +45,31 @@ def test_backfill_form_answers_clearly(logged_in: Any) -> None:
     assert (
         "Not available on this server yet" in banner.inner_text() or row.locator("progress").count()
     )
+
+
+def test_revisions_side_by_side(logged_in: Any, server: Server) -> None:
+    page = logged_in
+    source = server.api("GET", f"/flows/{NAMESPACE}/nightly?source=true")["source"]
+    changed = source.replace("report for", "nightly report for")
+    updated = server.api("PUT", f"/flows/{NAMESPACE}/nightly", changed, "application/x-yaml")
+    assert updated["revision"] == 2
+    deadline = time.monotonic() + 60
+    while len(server.api("GET", f"/flows/{NAMESPACE}/nightly/revisions")) < 2:
+        assert time.monotonic() < deadline, "revision 2 was never indexed"
+        time.sleep(0.2)  # waiting on the indexer, bounded by the deadline
+    page.goto(f"/ui/flows/{NAMESPACE}/nightly/revisions")
+    diff = page.locator("[data-test=diff-editor]")
+    diff.locator(".editor.modified >> text=nightly report for").wait_for()
+    diff.locator(".editor.original >> text=report for").wait_for()
+    assert "nightly report" not in diff.locator(".editor.original").inner_text()
+    assert page.locator("[data-test=rev-left]").input_value() == "1"
+    assert page.locator("[data-test=rev-right]").input_value() == "2"
+
+
+def test_plugins_page_lists_types_and_their_properties(logged_in: Any) -> None:
+    page = logged_in
+    page.goto("/ui/plugins")
+    page.fill("input[placeholder='Filter types']", "core.log.Log")
+    page.locator("[data-test=plugin-type] >> text=io.kestra.plugin.core.log.Log").first.click()
+    page.wait_for_url("**/ui/plugins/io.kestra.plugin.core.log.Log")
+    page.locator("section >> code >> text=message").first.wait_for()
