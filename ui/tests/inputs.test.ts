@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { checkInputs, formData, inputFields } from '@/lib/inputs'
 
 const fields = inputFields([
-  { id: 'name', type: 'STRING', defaults: 'Ada' },
+  { id: 'name', type: 'STRING', defaults: 'Ada', required: true },
   { id: 'count', type: 'INT', required: true },
   { id: 'ratio', type: 'FLOAT', required: false },
   { id: 'go', type: 'BOOLEAN', defaults: true },
@@ -26,7 +26,7 @@ describe('inputFields', () => {
     expect(byId.count!.step).toBe('1')
   })
 
-  it('an input without a default is required unless it says otherwise', () => {
+  it('an input is required unless it says otherwise or has a default', () => {
     expect(byId.name!.required).toBe(false)
     expect(byId.count!.required).toBe(true)
     expect(byId.ratio!.required).toBe(false)

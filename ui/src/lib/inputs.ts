@@ -78,7 +78,8 @@ export function inputFields(inputs: FlowInput[] | undefined): InputField[] {
       label: input.displayName ?? input.id,
       type,
       widget,
-      required: input.required ?? (input.defaults === undefined || input.defaults === null),
+      // As in Kestra, inputs are required unless they say otherwise; a default satisfies it.
+      required: (input.required ?? true) && (input.defaults === undefined || input.defaults === null),
       description: input.description ?? '',
       options: (input.values ?? input.options ?? []).map(String),
       step: type === 'INT' ? '1' : type === 'FLOAT' ? 'any' : widget === 'datetime' ? '1' : null,
