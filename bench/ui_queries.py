@@ -99,12 +99,16 @@ def index(settings: KestrelSettings, count: int) -> None:
     thread = threading.Thread(target=indexer.run)
     thread.start()
     started = time.monotonic()
-    with Repositories.from_settings(settings) as repos:
-        while repos.executions.count() < count:
-            time.sleep(0.5)  # waiting on the indexer; a benchmark, not a test
+    try:
+        with Repositories.from_settings(settings) as repos:
+            while (done := repos.executions.count()) < count:
+                time.sleep(0.5)  # waiting on the indexer; a benchmark, not a test
+                if int(time.monotonic() - started) % 30 == 0:
+                    print(f"  {done} indexed after {time.monotonic() - started:.0f} s", flush=True)
+    finally:  # Ctrl-C included: the indexer's thread must end for the process to end
+        indexer.stop()
+        thread.join()
     print(f"indexed and searchable in {time.monotonic() - started:.1f} s")
-    indexer.stop()
-    thread.join()
 
 
 QUERIES: list[tuple[str, str, str]] = [
