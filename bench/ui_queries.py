@@ -164,6 +164,19 @@ async def measure(settings: KestrelSettings, rounds: int) -> None:
             median_ms = statistics.median(times) * 1000
             print(f"{name:<38} {median_ms:>7.0f} ms {max(times) * 1000:>6.0f} ms  {summary}")
     await runner.cleanup()
+    # The same first page straight from Elasticsearch: how much of the answer is the search.
+    with Repositories.from_settings(settings) as repos:
+        for name, call in (
+            ("Elasticsearch alone: list page 1", lambda: repos.executions.find(page=1, size=25)),
+            ("Elasticsearch alone: count", repos.executions.count),
+        ):
+            times = []
+            for _ in range(rounds):
+                started = time.perf_counter()
+                call()
+                times.append(time.perf_counter() - started)
+            median_ms = statistics.median(times) * 1000
+            print(f"{name:<38} {median_ms:>7.0f} ms {max(times) * 1000:>6.0f} ms")
 
 
 def main() -> None:
