@@ -8,7 +8,7 @@ UI_BUILT := orchestrator/webserver/static/ui/index.html
 UI_DEPS := ui/node_modules/.installed
 UI_SOURCES := $(shell find ui -path ui/node_modules -prune -o -type f -print 2>/dev/null)
 
-.PHONY: run test lint typecheck unit integration clean ui ui-test
+.PHONY: run test lint typecheck unit integration clean deploy-manifests ui ui-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,16 @@ unit: $(STAMP)
 
 integration: $(STAMP)
 	$(BIN)/pytest -q tests/integration
+
+# Regenerates the KafkaTopic/KafkaUser resources from the topic registry and renders every
+# Kubernetes overlay into deploy/kubernetes/rendered/ (needs kustomize or kubectl).
+deploy-manifests: $(STAMP)
+	$(BIN)/python deploy/kubernetes/generate_kafka.py
+	for overlay in dev production; do \
+		if command -v kustomize >/dev/null; then kustomize build deploy/kubernetes/overlays/$$overlay; \
+		else kubectl kustomize deploy/kubernetes/overlays/$$overlay; fi \
+			> deploy/kubernetes/rendered/$$overlay.yaml || exit 1; \
+	done
 
 # The web UI (ui/): npm ci from the lockfile, built into the Python package when the build
 # is missing or older than anything under ui/; `ui-test` runs its lint, types and Vitest.

@@ -33,7 +33,7 @@ RESTORED = re.compile(r"restored (\d+) executions of partitions \[[\d, ]*\] in (
 def start(role: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     output = log.open("ab")
     return subprocess.Popen(
-        [str(KESTREL), role, "--instance-id", f"recovery-{role}"],
+        [str(KESTREL), role, "--instance-id", f"recovery-{role}", "--management-port", "0"],
         env=env,
         stdout=output,
         stderr=subprocess.STDOUT,

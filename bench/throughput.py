@@ -8,7 +8,7 @@ prints, under this load, the lag from each execution's final snapshot being writ
 Kafka to that snapshot being searchable in Elasticsearch. It prints figures; it asserts
 nothing.
 
-    .venv/bin/python bench/throughput.py [--executions 500]
+    .venv/bin/python bench/throughput.py [--executions 500] [--layout standalone|cluster]
 """
 
 from __future__ import annotations
@@ -76,6 +76,8 @@ def prepare(backends: Backends, work: Path, name: str) -> tuple[KestrelSettings,
         KESTREL_KAFKA_BOOTSTRAP=settings.kafka.bootstrap,
         KESTREL_KAFKA__TOPIC_PREFIX=settings.kafka.topic_prefix,
         KESTREL_ELASTICSEARCH_URL=settings.elasticsearch.url,
+        KESTREL_MANAGEMENT__PORT="0",  # several processes: any free port each
+        KESTREL_WEBSERVER__PORT="0",
     )
     return settings, env
 
@@ -178,17 +180,26 @@ def report(name: str, ids: list[str], seen: dict[str, Execution]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--executions", type=int, default=500)
+    parser.add_argument(
+        "--layout",
+        choices=["standalone", "cluster"],
+        default="standalone",
+        help="one `server standalone` process, or `server cluster` (2 executors, 2 workers...)",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="kestrel-bench-"))
     backends = resolve_backends(work / "backends")
     with backends:
         settings, env = prepare(backends, work, "bench")
         env["KESTREL_KAFKA__INSTANCE_ID"] = f"bench-{uuid.uuid4().hex[:6]}"
+        env["KESTREL_WEBSERVER__PORT"] = "0"  # its API on any free port
         kestrel = Path(sys.executable).parent / "kestrel"
         log = (work / "server.log").open("w")
-        server = subprocess.Popen(
-            [str(kestrel), "server", "standalone"], env=env, stdout=log, stderr=log
-        )
+        command = ["server", "standalone"]
+        if args.layout == "cluster":
+            command = ["server", "cluster", "--base-port", "0", "--data-dir", str(work)]
+        server = subprocess.Popen([str(kestrel), *command], env=env, stdout=log, stderr=log)
+        print(f"layout: {args.layout}")
         seen: dict[str, Execution] = {}
         try:
             with TopicTail(settings, [TOPICS.executions]) as tail:

@@ -23,6 +23,7 @@ class FlowStore:
         self._latest: dict[tuple[str, str], FlowRecord | None] = {}
         self._revisions: dict[tuple[str, str, int], FlowRecord] = {}
         self._parsed: dict[tuple[str, str, int], Flow] = {}
+        self.version = 0  # grows with every flow record taken in (for derived indexes)
 
     def poll(self, timeout: float = 0.0) -> int:
         """Take in the flow records available now; return how many arrived."""
@@ -43,6 +44,7 @@ class FlowStore:
         return reached
 
     def _take(self, record: Record) -> None:
+        self.version += 1
         spec = self._tail.topics.spec_of(record.topic)
         try:
             flow = record.decoded(spec)
@@ -82,6 +84,16 @@ class FlowStore:
                 return None
             self._parsed[key] = parsed
         return parsed
+
+    def latest(self) -> list[Flow]:
+        """The latest revision of every deployed flow (invalid ones left out)."""
+        found = []
+        for (namespace, flow_id), record in list(self._latest.items()):
+            if record is not None and not record.deleted:
+                flow = self.flow(namespace, flow_id)
+                if flow is not None:
+                    found.append(flow)
+        return found
 
     def close(self) -> None:
         """Stop following."""

@@ -22,9 +22,11 @@ from datetime import datetime
 from executor.engine import EngineSettings, Event
 from executor.errors import ExecutorError
 from executor.flows import FlowStore
+from executor.metrics import BatchMetrics
 from executor.outputs import KafkaSink
 from executor.shell import EngineShell
 from executor.store import ExecutionStore
+from executor.trigger_notices import TriggerNotifier
 from executor.workers import WorkerMonitor
 from orchestrator.kafka import (
     TOPICS,
@@ -42,6 +44,8 @@ from orchestrator.kafka import (
     partition_for,
     read_topic_to_end,
 )
+from orchestrator.management import Probe
+from orchestrator.management.metrics import EXECUTOR_RESTORE_DURATION, EXECUTOR_STORE_SIZE
 from orchestrator.models.concurrency import ConcurrencyMessage, SlotRelease, SlotRequest
 from orchestrator.models.flow import Flow
 from orchestrator.models.messages import (
@@ -52,6 +56,7 @@ from orchestrator.models.messages import (
     WorkerTaskResult,
 )
 from orchestrator.models.state import utcnow
+from orchestrator.models.trigger_commands import ExecutionEnded
 from orchestrator.secrets import secret_codec
 from orchestrator.settings import KestrelSettings
 from orchestrator.templating import TemplateRenderer
@@ -80,9 +85,20 @@ class ExecutorProcessor:
         instance_id: str,
         renderer: TemplateRenderer,
         clock: Callable[[], datetime] = utcnow,
+        probe: Probe | None = None,
     ) -> None:
-        """Connect to Kafka as executor ``instance_id`` (a stable id: static membership)."""
+        """Connect to Kafka as executor ``instance_id`` (a stable id: static membership).
+
+        Args:
+            settings: The process' settings.
+            instance_id: Stable id of this instance (static group membership).
+            renderer: Renders templates for the engine.
+            clock: Now, injectable for tests.
+            probe: Told of each turn of the loop and of readiness (the management server's
+                health); a detached one when None.
+        """
         self.settings = settings
+        self.probe = probe or Probe(ROLE)
         self.instance_id = instance_id
         self._renderer = renderer
         self._clock = clock
@@ -95,10 +111,12 @@ class ExecutorProcessor:
         self.store = ExecutionStore()
         self.shell = EngineShell(self, renderer, self._engine, self.store)
         self._letters: list[DeadLetter] = []  # found while restoring, sent with the next batch
+        self._metrics = BatchMetrics()
         self._stop = threading.Event()
         self._started = clock()
         self.processed = 0
         self.flows = FlowStore(settings)
+        self.triggers = TriggerNotifier(self.flows)
         self.workers = WorkerMonitor(settings)
         self._producer, self._sink = self._new_producer()
         self._consumer = KafkaConsumer(
@@ -145,6 +163,9 @@ class ExecutorProcessor:
         )
         for key, flow_slots in slots.items():
             self.store.put_slots(key, flow_slots, partition_for(key, self._partitions))
+        EXECUTOR_RESTORE_DURATION.observe(time.monotonic() - started)
+        EXECUTOR_STORE_SIZE.set(self.store.live)
+        self.probe.ready()
         log.info(
             "executor %s restored %d executions of partitions %s in %.2f s "
             "(%d live; the slots of %d flows)",
@@ -181,6 +202,8 @@ class ExecutorProcessor:
         runtime = self.settings.runtime
         try:
             while not self._stop.is_set():
+                self.probe.beat()
+                self.before_poll()
                 self.flows.poll()
                 self.workers.poll()
                 self._letters += self.workers.letters
@@ -193,7 +216,11 @@ class ExecutorProcessor:
                 if records or wakeups or self._letters:
                     self._transact(events, wakeups, now)
         finally:
+            self.probe.stopped()
             self.close()
+
+    def before_poll(self) -> None:
+        """Called at each turn of the loop, before polling; a hook for tests (does nothing)."""
 
     def _decode(self, record: Record) -> _Incoming:
         spec = self._topics.spec_of(record.topic)
@@ -232,6 +259,8 @@ class ExecutorProcessor:
         self, events: list[_Incoming], wakeups: list[TimerFired | WorkerLost], now: datetime
     ) -> None:
         letters, self._letters = self._letters, []
+        self._metrics = BatchMetrics()
+        began = time.monotonic()
         self._producer.begin()
         try:
             for incoming in events:
@@ -261,6 +290,8 @@ class ExecutorProcessor:
             raise
         self.shell.commit()
         self.processed += len(events)
+        self._metrics.publish(len(events), time.monotonic() - began)
+        EXECUTOR_STORE_SIZE.set(self.store.live)
 
     def _abort(self) -> None:
         self.shell.rollback()
@@ -287,9 +318,18 @@ class ExecutorProcessor:
                     known.id,
                     known.seq,
                 )
+        before = self.shell.execution(event.execution_id)
         outcome = self.shell.apply(event, now, self._sink, record.partition)
+        self._metrics.observe(before, outcome.decision.execution)
+        if isinstance(event, WorkerTaskResult) and outcome.decision.execution is not None:
+            self._metrics.task_run_ended(before, event.state)  # applied, not a stale one
+        after = self.shell.execution(event.execution_id)
+        self.triggers.notify(before, after, self._send_trigger_command)
         if outcome.dead_letter is not None:
             self._dead_letter(record, outcome.dead_letter)
+
+    def _send_trigger_command(self, key: str, notice: ExecutionEnded) -> None:
+        self._producer.send(TOPICS.trigger_commands, key, notice)
 
     def _dead_letter(self, record: Record, reason: str) -> None:
         letter = dead_letter(record, reason, "executor")

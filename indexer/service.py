@@ -44,6 +44,12 @@ from orchestrator.kafka import (
     ensure_topics,
     group_id,
 )
+from orchestrator.management import Probe
+from orchestrator.management.metrics import (
+    INDEXER_DOCUMENTS,
+    INDEXER_FAILED,
+    INDEXER_REQUEST_DURATION,
+)
 from orchestrator.repository.admin import ensure_indices, make_client, names_for
 from orchestrator.repository.indices import IndexKind
 from orchestrator.settings import KestrelSettings
@@ -87,6 +93,7 @@ class Indexer:
         instance_id: str | None = None,
         *,
         client: Elasticsearch | None = None,
+        probe: Probe | None = None,
     ) -> None:
         """Prepare the indexer; nothing connects before ``run()``.
 
@@ -95,8 +102,11 @@ class Indexer:
             instance_id: Static group member id; defaults to ``default_instance_id``.
             client: Elasticsearch client; None makes one without client-side retries (the
                 indexer's own backoff does that).
+            probe: Told of each turn of the loop and of readiness (the management server's
+                health); a detached one when None.
         """
         self.settings = settings
+        self.probe = probe or Probe("indexer")
         self.instance_id = instance_id or default_instance_id(settings)
         self.stats = IndexerStats()
         self.ready = threading.Event()
@@ -127,6 +137,7 @@ class Indexer:
         try:
             consumer = self._open()
             while not self._stopping.is_set():
+                self.probe.beat()
                 try:
                     records = consumer.poll_batch(self._room(), self._poll_timeout())
                 except ConsumeError as exc:
@@ -141,6 +152,7 @@ class Indexer:
         except _StoppedError:
             LOGGER.info("indexer stopped while waiting; unwritten records were not committed")
         finally:
+            self.probe.stopped()
             self._close()
 
     @property
@@ -162,11 +174,15 @@ class Indexer:
             instance_id=self.instance_id,
             client_id=f"kestrel-indexer-{self.instance_id}",
         )
-        consumer.subscribe(SOURCE_TOPICS, on_revoke=self._batch_drop)
+        consumer.subscribe(SOURCE_TOPICS, on_assign=self._assigned, on_revoke=self._batch_drop)
         self._consumer = consumer
         self.ready.set()
         LOGGER.info("indexer %s started (group %s)", self.instance_id, self._group)
         return consumer
+
+    def _assigned(self, partitions: list[TopicPartition]) -> None:
+        del partitions  # none (more indexers than partitions) is fine too
+        self.probe.ready()
 
     def _batch_drop(self, partitions: list[TopicPartition]) -> None:
         self._unchanged.forget_all()
@@ -227,7 +243,11 @@ class Indexer:
         while pending:
             started = time.monotonic()
             outcome = self._retrying("bulk request", functools.partial(send, self._client, pending))
-            self.stats.bulk_seconds += time.monotonic() - started
+            elapsed = time.monotonic() - started
+            self.stats.bulk_seconds += elapsed
+            INDEXER_REQUEST_DURATION.observe(elapsed)
+            INDEXER_DOCUMENTS.inc(outcome.written)
+            INDEXER_FAILED.inc(len(outcome.rejected))
             self.stats.written += outcome.written
             self.stats.stale += outcome.stale
             rejected += outcome.rejected
@@ -285,12 +305,17 @@ class Indexer:
     ) -> _ResultT:
         while True:
             try:
-                return call()
+                result = call()
             except retry_on as exc:
+                self.probe.ready(f"{what} failed: {exc}")
                 delay = self._backoff.next_delay(f"{what}: {exc}")
                 self.stats.retries += 1
                 LOGGER.warning("%s failed (%s); trying again in %.1f s", what, exc, delay)
                 self._wait(delay)
+            else:
+                if self._consumer is not None and not self.probe.is_ready:
+                    self.probe.ready()  # assigned before the outage, and reachable again
+                return result
 
     def _wait(self, delay: float) -> None:
         """Wait ``delay`` seconds with the partitions paused, polling to stay in the group."""
@@ -301,6 +326,7 @@ class Indexer:
         deadline = time.monotonic() + delay
         try:
             while (left := deadline - time.monotonic()) > 0:
+                self.probe.beat()  # waiting out an outage is not a stuck loop
                 if self._stopping.is_set():
                     raise _StoppedError
                 if consumer is None:

@@ -32,6 +32,7 @@ from pydantic_settings import (
 )
 
 from orchestrator.errors import OrchestratorError
+from orchestrator.webserver.settings import WebserverSettings
 
 ConfigValue = str | int | float | bool
 """A librdkafka configuration value."""
@@ -264,6 +265,21 @@ class RuntimeSettings(_Section):
     """Seconds a service waits for records before checking its timers."""
 
 
+class SchedulerSettings(_Section):
+    """The scheduler (orchestrator/scheduler)."""
+
+    backfill_pace: float = Field(default=0.0, ge=0)
+    """Seconds at least between two slots of one backfill (besides waiting for the previous
+    slot's execution to end, as every schedule does)."""
+    poll_timeout: float = Field(default=0.05, gt=0)
+    """Seconds the scheduler waits for commands before evaluating due triggers (a due slot
+    wakes it sooner)."""
+    firings_per_transaction: int = Field(default=500, ge=1)
+    """Executions a scheduler starts in one transaction at most (a burst is chunked)."""
+    poll_threads: int = Field(default=4, ge=1)
+    """Polling triggers evaluated at once (in threads, never in the scheduler's loop)."""
+
+
 class IndexerSettings(_Section):
     """The indexer: consumer group, buffering and retries of bulk requests to Elasticsearch."""
 
@@ -283,6 +299,19 @@ class IndexerSettings(_Section):
     retry_max_elapsed: float | None = Field(default=None, gt=0)
     """Give up (stop with an error, nothing committed) after retrying this many seconds;
     None retries until Elasticsearch is back or the indexer is stopped."""
+
+
+class ManagementSettings(_Section):
+    """The management HTTP server of every service: health probes and Prometheus metrics."""
+
+    enabled: bool = True
+    """Serve ``/health/liveness``, ``/health/readiness`` and ``/metrics``."""
+    host: str = "127.0.0.1"
+    """Address to listen on; ``0.0.0.0`` in a container, so that probes can reach it."""
+    port: int = Field(default=8081, ge=0, le=65535)
+    """Port to listen on; 0 picks a free one (printed at start)."""
+    stalled_after: float = Field(default=60.0, gt=0)
+    """Seconds without a turn of a service's loop after which liveness fails."""
 
 
 class _FlatEnvSource(EnvSettingsSource):
@@ -329,6 +358,9 @@ class KestrelSettings(BaseSettings):
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
     indexer: IndexerSettings = Field(default_factory=IndexerSettings)
+    management: ManagementSettings = Field(default_factory=ManagementSettings)
+    webserver: WebserverSettings = Field(default_factory=WebserverSettings)
+    scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     data_dir: Path = Field(default_factory=lambda: _default_home() / "data")
     """Where ``kestrel server local`` keeps the embedded backends' data."""
 

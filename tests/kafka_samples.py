@@ -33,6 +33,7 @@ from orchestrator.models.messages import (
     ResumeExecution,
     RunningTaskRun,
     ServiceInstance,
+    SetExecutionLabels,
     SlotDecision,
     SlotOutcome,
     TaskFailure,
@@ -43,6 +44,7 @@ from orchestrator.models.messages import (
     WorkerTask,
     WorkerTaskResult,
 )
+from orchestrator.models.trigger_commands import StartBackfill
 from orchestrator.tasks.base import LogLevel
 
 T0 = datetime(2026, 11, 24, 9, 30, 0, 123000, tzinfo=UTC)
@@ -117,6 +119,7 @@ def execution_commands() -> list[KestrelModel]:
             new_execution_id="newExec0000000000000001",
         ),
         DeleteExecution(execution_id=EXECUTION_ID),
+        SetExecutionLabels(execution_id=EXECUTION_ID, labels=({"key": "team", "value": "a"},)),
         ChildEnded(
             execution_id=EXECUTION_ID,
             task_run_id=TASK_RUN_ID,
@@ -216,6 +219,19 @@ def every_message() -> list[tuple[TopicSpec[Any], str, KestrelModel]]:
                 last_date=T0,
                 execution_id=EXECUTION_ID,
                 updated=T0,
+            ),
+        ),
+        (
+            TOPICS.trigger_commands,
+            "company.team/hello/daily",
+            StartBackfill(
+                namespace="company.team",
+                flow_id="hello",
+                trigger_id="daily",
+                start=T0 - timedelta(days=7),
+                end=T0,
+                inputs={"region": "eu"},
+                at=T0,
             ),
         ),
         (

@@ -52,6 +52,10 @@ def service_env(settings: KestrelSettings, **runtime: Any) -> dict[str, str]:
             "KESTREL_ELASTICSEARCH__INDEX_PREFIX": settings.elasticsearch.index_prefix,
             "KESTREL_STORAGE__BASE_DIR": str(settings.storage.base_dir),
             "KESTREL_SECURITY__SECRET_KEY": TEST_SECRET_KEY,
+            # Several services run at once: each serves health and metrics on a free port.
+            "KESTREL_MANAGEMENT__PORT": "0",
+            # The API of `server standalone` on a free port: tests run side by side.
+            "KESTREL_WEBSERVER__PORT": "0",
         }
     )
     for key, value in runtime.items():
@@ -90,6 +94,15 @@ class KestrelProcess:
 
     def output(self) -> str:
         return self._log_path.read_text(errors="replace")
+
+    def wait_for_output(self, text: str, timeout: float = 120) -> str:
+        """Wait until ``text`` is in the output (the process must keep running); return it."""
+        deadline = time.monotonic() + timeout
+        while text not in self.output():
+            assert self.process is not None and self.process.poll() is None, self.output()
+            assert time.monotonic() < deadline, self.output()[-3000:]
+            time.sleep(0.2)  # polling the process log for a condition, bounded by the deadline
+        return self.output()
 
 
 @contextmanager

@@ -33,11 +33,14 @@ from orchestrator.kafka import (
     KafkaError,
     KafkaProducer,
     Record,
+    TopicPartition,
     TopicTail,
     claim_transactional_id,
     dead_letter,
     group_id,
 )
+from orchestrator.management import Probe
+from orchestrator.management.metrics import WORKER_THREADS
 from orchestrator.models.messages import (
     LogEntry,
     RunningTaskRun,
@@ -50,6 +53,7 @@ from orchestrator.settings import KestrelSettings
 from orchestrator.storage import LocalStorage
 from orchestrator.templating import TemplateRenderer
 from worker.intake import Intake
+from worker.metrics import observe_ended, observe_freed, observe_pending, observe_started
 from worker.results import ResultReporter
 from worker.runner import crashed, run_task, started
 
@@ -79,9 +83,20 @@ class WorkerService:
         instance_id: str,
         renderer: TemplateRenderer,
         threads: int | None = None,
+        probe: Probe | None = None,
     ) -> None:
-        """Connect to Kafka; ``instance_id`` is stable, each start is a new incarnation."""
+        """Connect to Kafka; ``instance_id`` is stable, each start is a new incarnation.
+
+        Args:
+            settings: The process' settings.
+            instance_id: Stable id of this instance (static group membership).
+            renderer: Renders the tasks' templates.
+            threads: Task runs at once; None: ``runtime.worker_threads``.
+            probe: Told of each turn of the loop and of readiness (the management server's
+                health); a detached one when None.
+        """
         self.settings = settings
+        self.probe = probe or Probe(ROLE)
         self.instance_id = instance_id
         self.worker_id = f"{instance_id}-{uuid.uuid4().hex[:8]}"
         self.slots = threads or settings.runtime.worker_threads
@@ -96,6 +111,7 @@ class WorkerService:
         self._killed: OrderedDict[str, None] = OrderedDict()
         self._next_beat = 0.0
         self._close_by: float | None = None
+        self._slots_counted = False
         self._tx = KafkaProducer(
             settings,
             transactional_id=claim_transactional_id(
@@ -126,9 +142,14 @@ class WorkerService:
             # to watch even if it dies at once: a first heartbeat can take seconds to arrive.
             self._heartbeat(force=True)
             self._out.flush()
-            self._consumer.subscribe([TOPICS.worker_tasks], on_revoke=self._intake.release)
+            self._consumer.subscribe(
+                [TOPICS.worker_tasks], on_assign=self._assigned, on_revoke=self._intake.release
+            )
             log.info("worker %s started with %d slots", self.worker_id, self.slots)
+            WORKER_THREADS.inc(self.slots)
+            self._slots_counted = True
             while not self._stop.is_set():
+                self.probe.beat()
                 self._heartbeat()
                 self._read_kills()
                 free = self.slots - len(self._running)
@@ -157,7 +178,12 @@ class WorkerService:
                 self._serve_deliveries()
             self._shutdown()
         finally:
+            self.probe.stopped()
             self.close()
+
+    def _assigned(self, partitions: list[TopicPartition]) -> None:
+        del partitions  # whatever they are (none, with more workers than partitions): serving
+        self.probe.ready()
 
     def _start(self, records: list[Record]) -> None:
         tasks: list[WorkerTask] = []
@@ -181,6 +207,7 @@ class WorkerService:
             with contextlib.suppress(KafkaError):  # keep the first error
                 self._tx.abort()
             raise
+        observe_started(records, tasks)
         for task in tasks:
             running = _Running(task)
             if task.task_run.id in self._killed:
@@ -212,11 +239,13 @@ class WorkerService:
                 result = crashed(task, self.worker_id, exc)
             if not running.handed_back:
                 self._results.report(result)
+            observe_ended(task, result)
         except Exception:  # never lose the slot, whatever happened
             log.exception("task run %s could not be reported", task.task_run.id)
         finally:
             with self._lock:
                 self._running.pop(task.task_run.id, None)
+            observe_freed(task)
             self._slot_freed.set()
 
     def _log(self, entry: LogEntry) -> None:
@@ -264,6 +293,7 @@ class WorkerService:
         if not force and now < self._next_beat:
             return
         self._next_beat = now + self.settings.runtime.heartbeat_interval
+        observe_pending(self._consumer)
         with self._lock:
             running = [
                 RunningTaskRun(
@@ -341,6 +371,9 @@ class WorkerService:
             lambda: self._out.close(max(0.0, close_by - time.monotonic())),
             lambda: self._results.close(max(0.0, close_by - time.monotonic())),
         )
+        if self._slots_counted:
+            self._slots_counted = False
+            WORKER_THREADS.dec(self.slots)
         for closer in closers:
             try:
                 closer()

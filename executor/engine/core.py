@@ -15,6 +15,7 @@ from executor.engine.control import fire_timer, kill, restart, resume
 from executor.engine.decision import Decision, EngineSettings, Environment
 from executor.engine.dispatch import awaiting_dispatch, dispatch, fail
 from executor.engine.flowables import needs_pause, nexts_of, state_of
+from executor.engine.labels import SYSTEM_PREFIX, merged
 from executor.engine.lifecycle import (
     admit,
     check_assertions,
@@ -42,6 +43,7 @@ from orchestrator.models.messages import (
     ReplayExecution,
     RestartExecution,
     ResumeExecution,
+    SetExecutionLabels,
     SlotDecision,
     TimerFired,
     WorkerLost,
@@ -109,6 +111,8 @@ def _apply(work: Work, event: Event, renderer: TemplateRenderer) -> None:
         timer = fire_timer(work, event)
         if timer is not None:
             _execution_timer(work, timer)
+    elif isinstance(event, SetExecutionLabels):
+        _set_labels(work, event)
     elif work.state.current.is_terminated and not isinstance(
         event, RestartExecution | ReplayExecution
     ):
@@ -124,6 +128,14 @@ def _apply(work: Work, event: Event, renderer: TemplateRenderer) -> None:
         replayed = replayed.model_copy(update={"id": event.new_execution_id})
         replayed = _rehome(replayed)
         work.commands.append(_create_from(replayed, work.now))
+
+
+def _set_labels(work: Work, event: SetExecutionLabels) -> None:
+    """Replace the user's labels; the ``system.*`` ones (correlation id...) stay."""
+    kept = [label for label in work.labels if label.key.startswith(SYSTEM_PREFIX)]
+    given = [label for label in event.labels if not label.key.startswith(SYSTEM_PREFIX)]
+    work.labels = merged(kept, given)
+    work.touch()
 
 
 def _execution_timer(work: Work, timer: Timer) -> None:

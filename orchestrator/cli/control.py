@@ -1,4 +1,4 @@
-"""``kestrel execution run|kill|resume|restart``: commands sent to executions over Kafka."""
+"""``kestrel execution run|kill|resume|restart``: the control plane, from the command line."""
 
 from __future__ import annotations
 
@@ -8,18 +8,23 @@ from typing import Any
 
 import click
 
-from orchestrator.cli.checks import Action, latest_execution, refusal
 from orchestrator.cli.context import settings_from
 from orchestrator.cli.errors import EXIT_FAILED, EXIT_INVALID
 from orchestrator.cli.follow import ExecutionFollower, FollowTimeoutError
 from orchestrator.cli.output import LogPrinter, print_execution, print_execution_json
-from orchestrator.cli.testrun import parse_input_options, undeclared_input
-from orchestrator.kafka import TOPICS, KafkaProducer, read_topic_to_end
-from orchestrator.models.execution import new_id
+from orchestrator.cli.testrun import parse_input_options
+from orchestrator.control import (
+    Action,
+    ExecutionControl,
+    ExecutionNotFoundError,
+    FlowNotFoundError,
+    InvalidInputsError,
+    InvalidStateError,
+    TopicFlows,
+    live_flow,
+)
 from orchestrator.models.flow import Flow
-from orchestrator.models.inputs import InputValueError
 from orchestrator.models.messages import (
-    CreateExecution,
     ExecutionCommand,
     KillExecution,
     RestartExecution,
@@ -36,15 +41,18 @@ _config_option = click.option(
 
 def send_command(settings: KestrelSettings, command: ExecutionCommand) -> None:
     """Publish one command to its execution's key."""
-    with KafkaProducer(settings) as producer:
-        producer.send(TOPICS.execution_commands, command.execution_id, command)
-        producer.flush()
+    control = ExecutionControl(settings)
+    try:
+        control.send(command)
+    finally:
+        control.close()
 
 
 def deployed_flow(settings: KestrelSettings, namespace: str, flow_id: str) -> Flow | None:
     """The latest deployed revision of a flow, or None."""
-    record = read_topic_to_end(settings, TOPICS.flows).get(f"{namespace}/{flow_id}")
-    if record is None or record.deleted:
+    try:
+        record = live_flow(TopicFlows(settings), namespace, flow_id)
+    except FlowNotFoundError:
         return None
     return Flow.model_validate(record.flow)
 
@@ -60,40 +68,31 @@ def run_execution(
     timeout: float | None = None,
 ) -> int:
     """Create an execution (and with ``wait`` follow it); return the CLI exit code."""
-    from executor.engine.inputs import typed_inputs
-
-    flow = deployed_flow(settings, namespace, flow_id)
-    if flow is None:
-        click.echo(f"error: no flow {namespace}.{flow_id} is deployed", err=True)
-        return EXIT_INVALID
-    unknown = undeclared_input(flow, inputs)
-    if unknown is not None:
-        click.echo(f"error: {unknown}", err=True)
-        return EXIT_INVALID
+    control = ExecutionControl(settings)
     try:
-        typed_inputs(flow, inputs)
-    except InputValueError as exc:
-        click.echo(f"error: {exc}", err=True)
-        return EXIT_INVALID
-    execution_id = new_id()
-    create = CreateExecution(
-        execution_id=execution_id, namespace=namespace, flow_id=flow_id, inputs=inputs
-    )
-    if not wait:
-        send_command(settings, create)
-        click.echo(f'{{"id": "{execution_id}"}}' if as_json else execution_id)
-        return 0
-    follower = ExecutionFollower(settings, execution_id)
-    try:
-        send_command(settings, create)
-        printer = LogPrinter(sys.stderr if as_json else sys.stdout)
         try:
-            execution = follower.wait(printer, timeout)
-        except FollowTimeoutError as exc:
+            create = control.prepare(namespace, flow_id, inputs)
+        except (FlowNotFoundError, InvalidInputsError, InvalidStateError) as exc:
             click.echo(f"error: {exc}", err=True)
-            return EXIT_FAILED
+            return EXIT_INVALID
+        execution_id = create.execution_id
+        if not wait:
+            control.send(create)
+            click.echo(f'{{"id": "{execution_id}"}}' if as_json else execution_id)
+            return 0
+        follower = ExecutionFollower(settings, execution_id)
+        try:
+            control.send(create)
+            printer = LogPrinter(sys.stderr if as_json else sys.stdout)
+            try:
+                execution = follower.wait(printer, timeout)
+            except FollowTimeoutError as exc:
+                click.echo(f"error: {exc}", err=True)
+                return EXIT_FAILED
+        finally:
+            follower.close()
     finally:
-        follower.close()
+        control.close()
     (print_execution_json if as_json else print_execution)(execution)
     return 0 if execution.state.current.is_success else EXIT_FAILED
 
@@ -131,13 +130,19 @@ def run_command(
 
 def send_checked(settings: KestrelSettings, action: Action, command: ExecutionCommand) -> None:
     """Send ``command`` if the execution's latest snapshot allows ``action``; else exit 1."""
-    execution = latest_execution(settings, command.execution_id)
-    reason = refusal(action, command.execution_id, execution)
-    if reason is not None:
-        click.echo(f"error: {reason}", err=True)
+    control = ExecutionControl(settings)
+    try:
+        if isinstance(command, KillExecution):
+            execution = control.kill(command.execution_id)
+        elif isinstance(command, ResumeExecution):
+            execution = control.resume(command.execution_id, command.inputs)
+        else:
+            execution = control.restart(command.execution_id)
+    except (ExecutionNotFoundError, InvalidStateError, InvalidInputsError) as exc:
+        click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_FAILED)
-    assert execution is not None  # refusal() said why otherwise
-    send_command(settings, command)
+    finally:
+        control.close()
     click.echo(
         f"{action.value} sent to {command.execution_id} (it was {execution.state.current.value})"
     )

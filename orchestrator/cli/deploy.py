@@ -11,6 +11,7 @@ import click
 
 from orchestrator.cli.context import settings_from
 from orchestrator.cli.errors import EXIT_FAILED
+from orchestrator.control import TopicFlows, publish_flows
 from orchestrator.flows import (
     FlowProblem,
     FlowValidationError,
@@ -18,9 +19,8 @@ from orchestrator.flows import (
     find_flow_files,
     read_flow_source,
 )
-from orchestrator.kafka import TOPICS, KafkaProducer, ensure_topics, read_topic_to_end
+from orchestrator.kafka import ensure_topics
 from orchestrator.models.flow import Flow
-from orchestrator.models.messages import FlowRecord
 from orchestrator.settings import KestrelSettings
 
 
@@ -50,26 +50,14 @@ def deploy_files(
     """
     flows = check_files(paths, warn)
     ensure_topics(settings)
-    current = read_topic_to_end(settings, TOPICS.flows)
-    results = []
-    with KafkaProducer(settings) as producer:
-        for file, (source, flow) in flows.items():
-            key = f"{flow.namespace}/{flow.id}"
-            existing = current.get(key)
-            if existing is not None and existing.source == source and not existing.deleted:
-                results.append(Deployed(file, flow.namespace, flow.id, existing.revision, False))
-                continue
-            revision = existing.revision + 1 if existing is not None else 1
-            parsed = flow.model_copy(update={"revision": revision}).to_json_dict()
-            record = FlowRecord(
-                namespace=flow.namespace, id=flow.id, revision=revision, source=source, flow=parsed
-            )
-            producer.send(TOPICS.flows, key, record)
-            producer.send(TOPICS.flow_revisions, f"{key}/{revision}", record)
-            current[key] = record
-            results.append(Deployed(file, flow.namespace, flow.id, revision, True))
-        producer.flush()
-    return results
+    by_name = {str(file): file for file in flows}
+    published = publish_flows(
+        settings, TopicFlows(settings), [(str(file), source) for file, (source, _) in flows.items()]
+    )
+    return [
+        Deployed(by_name[each.name], each.namespace, each.flow_id, each.revision, each.changed)
+        for each in published
+    ]
 
 
 def check_files(

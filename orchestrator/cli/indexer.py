@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import logging
-import signal
-import sys
 from datetime import timedelta
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING
 
 import click
@@ -15,7 +11,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeElapsedColumn
 from rich.table import Table
 
+from orchestrator.cli.logsetup import log_format_option
+from orchestrator.cli.management import management_port_option, start_service_command
 from orchestrator.cli.options import age, config_option
+from orchestrator.cli.services import run_services
 from orchestrator.repository import make_client, names_for
 from orchestrator.settings import KestrelSettings, load_settings
 
@@ -32,10 +31,17 @@ def _settings(ctx: click.Context, config: Path | None) -> KestrelSettings:
 @click.group("indexer", invoke_without_command=True)
 @config_option
 @click.option("--instance-id", help="Stable id of this indexer (static group membership).")
+@management_port_option
 @click.option("--verbose", "-v", is_flag=True, help="Debug logging.")
+@log_format_option
 @click.pass_context
 def indexer_group(
-    ctx: click.Context, config: Path | None, instance_id: str | None, verbose: bool
+    ctx: click.Context,
+    config: Path | None,
+    instance_id: str | None,
+    management_port: int | None,
+    verbose: bool,
+    log_format: str,
 ) -> None:
     """Run the indexer: mirror Kafka into Elasticsearch until Ctrl-C.
 
@@ -45,22 +51,11 @@ def indexer_group(
         return
     from indexer.service import Indexer
 
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)-5s %(name)s %(message)s",
-        stream=sys.stderr,
+    settings, health, management = start_service_command(
+        load_settings(config), management_port, verbose, log_format
     )
-    logging.getLogger("elastic_transport").setLevel(logging.WARNING)
-    service = Indexer(load_settings(config), instance_id)
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        del frame
-        logging.getLogger("kestrel.indexer").info("signal %d: stopping", signum)
-        service.stop()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    service.run()
+    service = Indexer(settings, instance_id, probe=health.probe("indexer"))
+    run_services([service], management)
 
 
 class _RichProgress:

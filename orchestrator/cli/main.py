@@ -19,23 +19,34 @@ def _version() -> str:
 
 
 def _register_runtime_commands(group: click.Group) -> None:
+    from orchestrator.cli.cluster import cluster_command
     from orchestrator.cli.control import CONTROL_COMMANDS
     from orchestrator.cli.deploy import deploy_command
     from orchestrator.cli.services import (
         executor_command,
+        hash_password_command,
+        scheduler_command,
         secret_key_command,
         server_group,
         topics_group,
+        webserver_command,
         worker_command,
     )
 
     flow_group.add_command(deploy_command)
+    server_group.add_command(cluster_command)
+    from orchestrator.cli.triggers import trigger_group
+
     for command in (
         executor_command,
+        scheduler_command,
+        trigger_group,
         worker_command,
         server_group,
         topics_group,
         secret_key_command,
+        webserver_command,
+        hash_password_command,
     ):
         group.add_command(command)
     execution = group.commands.get("execution")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import shlex
 import signal
-import sys
+import socket
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -16,9 +17,18 @@ import click
 from pydantic import SecretStr
 
 from orchestrator.cli.context import default_instance_id, make_renderer, settings_from
+from orchestrator.cli.logsetup import F, log_format_option
+from orchestrator.cli.management import (
+    management_port_option,
+    new_health,
+    start_service_command,
+)
+from orchestrator.jsonlog import service_context
 from orchestrator.kafka import ensure_topics
+from orchestrator.management import Health, ManagementServer
 from orchestrator.secrets import SecretCodec
 from orchestrator.settings import KestrelSettings, SecuritySettings
+from orchestrator.webserver.settings import WebserverSettings
 
 log = logging.getLogger("kestrel")
 
@@ -33,26 +43,30 @@ class Service(Protocol):
         """Ask to stop."""
 
 
-def _configure_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)-5s %(name)s %(message)s",
-        stream=sys.stderr,
-    )
-    if not verbose:
-        # The Elasticsearch client logs every HTTP request at INFO: one line per bulk.
-        logging.getLogger("elastic_transport").setLevel(logging.WARNING)
+def run_services(services: list[Service], management: ManagementServer | None = None) -> None:
+    """Run services in threads until SIGINT/SIGTERM, then stop them and wait.
+
+    ``management`` (health and metrics) serves from before the first service starts until
+    the last one has stopped.
+    """
+    if management is not None:
+        management.start()
+    try:
+        _run_until_signal(services)
+    finally:
+        if management is not None:
+            management.stop()
 
 
-def run_services(services: list[Service]) -> None:
-    """Run services in threads until SIGINT/SIGTERM, then stop them and wait."""
+def _run_until_signal(services: list[Service]) -> None:
     failures: list[BaseException] = []
     stopping = threading.Event()
 
     def guarded(service: Service) -> Callable[[], None]:
         def body() -> None:
             try:
-                service.run()
+                with service_context(_role_of(service), getattr(service, "instance_id", None)):
+                    service.run()
             except BaseException as exc:  # a dead service stops the process
                 failures.append(exc)
                 stopping.set()
@@ -80,6 +94,13 @@ def run_services(services: list[Service]) -> None:
         raise failures[0]
 
 
+def _role_of(service: Service) -> str:
+    """``executor`` for an ExecutorProcessor...: the name of its probe, without a suffix."""
+    probe = getattr(service, "probe", None)
+    name = probe.name if probe is not None else type(service).__name__.lower()
+    return str(name).split("-")[0]
+
+
 def build_services(
     settings: KestrelSettings,
     *,
@@ -88,30 +109,44 @@ def build_services(
     threads: int | None,
     indexer: bool = True,
     instance_id: str | None = None,
+    health: Health | None = None,
+    scheduler: bool = False,
 ) -> list[Service]:
-    """Create the services of this process (executor, workers, and the indexer)."""
+    """Create the services of this process (executor, workers, scheduler, the indexer).
+
+    Each service reports to a probe of ``health`` (a new one when None).
+    """
     from executor.processor import ExecutorProcessor
     from worker.service import WorkerService
 
+    health = health or new_health(settings)
     renderer = make_renderer()
     services: list[Service] = []
     if executor:
         name = instance_id or default_instance_id(settings, "executor")
-        services.append(ExecutorProcessor(settings, name, renderer))
+        services.append(ExecutorProcessor(settings, name, renderer, probe=health.probe("executor")))
     for index in range(workers):
         name = instance_id or default_instance_id(settings, f"worker-{index}")
-        services.append(WorkerService(settings, name, renderer, threads))
+        probe = health.probe("worker")
+        services.append(WorkerService(settings, name, renderer, threads, probe=probe))
+    if scheduler:
+        from orchestrator.scheduler.service import SchedulerService
+
+        name = instance_id or default_instance_id(settings, "scheduler")
+        probe = health.probe("scheduler")
+        services.append(SchedulerService(settings, name, renderer, probe=probe))
     if indexer:
-        services += _optional_indexer(settings)
+        services += _optional_indexer(settings, health)
     return services
 
 
-def _optional_indexer(settings: KestrelSettings) -> list[Service]:
+def _optional_indexer(settings: KestrelSettings, health: Health) -> list[Service]:
     try:
         from indexer.service import IndexerService  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
         return []
-    indexer: Service = IndexerService(settings, default_instance_id(settings, "indexer"))
+    name = default_instance_id(settings, "indexer")
+    indexer: Service = IndexerService(settings, name, probe=health.probe("indexer"))
     return [indexer]
 
 
@@ -121,40 +156,91 @@ _config_option = click.option(
     envvar="KESTREL_CONFIG",
     help="A YAML settings file.",
 )
-_verbose_option = click.option("--verbose", "-v", is_flag=True, help="Debug logging.")
+
+
+def _verbose_option(command: F) -> F:
+    """``--verbose`` and ``--log-format``."""
+    verbose = click.option("--verbose", "-v", is_flag=True, help="Debug logging.")
+    return verbose(log_format_option(command))
 
 
 @click.command("executor")
 @_config_option
 @click.option("--instance-id", help="Stable id of this executor (static group membership).")
+@management_port_option
 @_verbose_option
-def executor_command(config: Path | None, instance_id: str | None, verbose: bool) -> None:
+def executor_command(
+    config: Path | None,
+    instance_id: str | None,
+    management_port: int | None,
+    verbose: bool,
+    log_format: str,
+) -> None:
     """Run an executor: advances executions, exactly once."""
-    _configure_logging(verbose)
-    settings = settings_from(config)
+    settings, health, management = start_service_command(
+        settings_from(config), management_port, verbose, log_format
+    )
     ensure_topics(settings)
     services = build_services(
-        settings, executor=True, workers=0, threads=None, indexer=False, instance_id=instance_id
+        settings,
+        executor=True,
+        workers=0,
+        threads=None,
+        indexer=False,
+        instance_id=instance_id,
+        health=health,
     )
-    run_services(services)
+    run_services(services, management)
+
+
+@click.command("scheduler")
+@_config_option
+@click.option("--instance-id", help="Stable id of this scheduler (static group membership).")
+@management_port_option
+@_verbose_option
+def scheduler_command(
+    config: Path | None,
+    instance_id: str | None,
+    management_port: int | None,
+    verbose: bool,
+    log_format: str,
+) -> None:
+    """Run a scheduler: fires the triggers of its partitions, each slot exactly once."""
+    settings, health, management = start_service_command(
+        settings_from(config), management_port, verbose, log_format
+    )
+    ensure_topics(settings)
+    from orchestrator.scheduler.service import SchedulerService
+
+    name = instance_id or default_instance_id(settings, "scheduler")
+    scheduler = SchedulerService(settings, name, make_renderer(), probe=health.probe("scheduler"))
+    run_services([scheduler], management)
 
 
 @click.command("worker")
 @_config_option
 @click.option("--threads", type=click.IntRange(1), help="Task runs at once.")
 @click.option("--instance-id", help="Stable id of this worker (static group membership).")
+@management_port_option
 @_verbose_option
 def worker_command(
-    config: Path | None, threads: int | None, instance_id: str | None, verbose: bool
+    config: Path | None,
+    threads: int | None,
+    instance_id: str | None,
+    management_port: int | None,
+    verbose: bool,
+    log_format: str,
 ) -> None:
     """Run a worker: runs task runs and reports results, logs and heartbeats."""
-    _configure_logging(verbose)
-    settings = settings_from(config)
+    settings, health, management = start_service_command(
+        settings_from(config), management_port, verbose, log_format
+    )
     ensure_topics(settings)
     from worker.service import WorkerService
 
     name = instance_id or default_instance_id(settings, "worker")
-    run_services([WorkerService(settings, name, make_renderer(), threads)])
+    worker = WorkerService(settings, name, make_renderer(), threads, probe=health.probe("worker"))
+    run_services([worker], management)
 
 
 @click.group("server")
@@ -165,13 +251,24 @@ def server_group() -> None:
 @server_group.command("standalone")
 @_config_option
 @click.option("--threads", type=click.IntRange(1), help="Task runs at once.")
+@management_port_option
 @_verbose_option
-def standalone_command(config: Path | None, threads: int | None, verbose: bool) -> None:
-    """Executor, worker and indexer in one process, on the configured Kafka and ES."""
-    _configure_logging(verbose)
-    settings = settings_from(config)
+def standalone_command(
+    config: Path | None,
+    threads: int | None,
+    management_port: int | None,
+    verbose: bool,
+    log_format: str,
+) -> None:
+    """Every service in one process (executor, worker, scheduler, indexer, API)."""
+    settings, health, management = start_service_command(
+        settings_from(config), management_port, verbose, log_format
+    )
     ensure_topics(settings)
-    run_services(build_services(settings, executor=True, workers=1, threads=threads))
+    services = build_services(
+        settings, executor=True, workers=1, threads=threads, health=health, scheduler=True
+    )
+    run_services([*services, _webserver(settings, health)], management)
 
 
 @server_group.command("local")
@@ -190,6 +287,7 @@ def standalone_command(config: Path | None, threads: int | None, verbose: bool) 
     help="Flows to deploy once the server is up.",
 )
 @click.option("--run", "run_flow", metavar="NAMESPACE.FLOW_ID", help="A flow to run once deployed.")
+@management_port_option
 @_verbose_option
 def local_command(
     config: Path | None,
@@ -197,13 +295,16 @@ def local_command(
     threads: int | None,
     deploy_paths: tuple[Path, ...],
     run_flow: str | None,
+    management_port: int | None,
     verbose: bool,
+    log_format: str,
 ) -> None:
     """Start embedded Kafka and Elasticsearch, then every service, until Ctrl-C."""
     from orchestrator.backends import resolve_backends
 
-    _configure_logging(verbose)
-    settings = settings_from(config)
+    settings, health, management = start_service_command(
+        settings_from(config), management_port, verbose, log_format
+    )
     home = data_dir or settings.data_dir
     backends = resolve_backends(home)
     try:
@@ -213,7 +314,8 @@ def local_command(
                 "elasticsearch": settings.elasticsearch.model_copy(
                     update={"url": backends.elasticsearch_url}
                 ),
-                "security": _local_security(settings, home),
+                "security": local_security(settings, home),
+                "webserver": _local_webserver(settings, home),
             }
         )
         click.echo(f"Kafka listens on {backends.kafka_bootstrap}")
@@ -222,10 +324,13 @@ def local_command(
         for line in export_lines(backends.kafka_bootstrap, backends.elasticsearch_url, home):
             click.echo(f"  {line}")
         ensure_topics(settings)
-        services = build_services(settings, executor=True, workers=1, threads=threads)
+        services = build_services(
+            settings, executor=True, workers=1, threads=threads, health=health, scheduler=True
+        )
+        services.append(_webserver(settings, health))
         if deploy_paths or run_flow:
             services.append(_Demo(settings, list(deploy_paths), run_flow))
-        run_services(services)
+        run_services(services, management)
     finally:
         backends.stop()
 
@@ -243,7 +348,7 @@ def export_lines(kafka: str, elasticsearch: str, home: Path) -> list[str]:
     ]
 
 
-def _local_security(settings: KestrelSettings, home: Path) -> SecuritySettings:
+def local_security(settings: KestrelSettings, home: Path) -> SecuritySettings:
     """The configured secret key, else one generated once and kept in the data dir."""
     if settings.security.secret_key is not None:
         return settings.security
@@ -253,6 +358,87 @@ def _local_security(settings: KestrelSettings, home: Path) -> SecuritySettings:
         key_file.write_text(SecretCodec.new_key())
         key_file.chmod(0o600)
     return SecuritySettings(secret_key=SecretStr(key_file.read_text().strip()))
+
+
+def _webserver(settings: KestrelSettings, health: Health) -> Service:
+    from orchestrator.webserver.app import WebserverService
+
+    return WebserverService(
+        settings,
+        on_ready=lambda url: click.echo(f"The API listens on {url}"),
+        probe=health.probe("webserver"),
+    )
+
+
+def _local_webserver(settings: KestrelSettings, home: Path) -> WebserverSettings:
+    """The configured users, else an ``admin`` made once (its password printed once)."""
+    from orchestrator.webserver.auth import hash_secret
+    from orchestrator.webserver.settings import ApiUser
+
+    config = settings.webserver
+    if not _port_free(config.host, config.port):
+        click.echo(f"port {config.port} is busy: the API takes a free port (printed below)")
+        config = config.model_copy(update={"port": 0})
+    if config.auth.users or not config.auth.enabled:
+        return config
+    password_file = home / "admin.password"
+    if not password_file.exists():
+        home.mkdir(parents=True, exist_ok=True)
+        password_file.write_text(secrets.token_urlsafe(18))
+        password_file.chmod(0o600)
+        click.echo(f"API user: admin, password: {password_file.read_text()} (shown once)")
+    else:
+        click.echo(f"API user: admin, password in {password_file}")
+    user = ApiUser(username="admin", password_hash=hash_secret(password_file.read_text().strip()))
+    auth = config.auth.model_copy(update={"users": (user,)})
+    return config.model_copy(update={"auth": auth})
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+@click.command("webserver")
+@_config_option
+@click.option("--host", help="Interface to listen on (default: webserver.host).")
+@click.option("--port", type=click.IntRange(0, 65535), help="Port (default: webserver.port).")
+@click.option("--instance-id", help="Accepted for symmetry with the other services (unused).")
+@management_port_option
+@_verbose_option
+def webserver_command(
+    config: Path | None,
+    host: str | None,
+    port: int | None,
+    instance_id: str | None,
+    management_port: int | None,
+    verbose: bool,
+    log_format: str,
+) -> None:
+    """Serve the REST API (Kestra's /api/v1/main/...)."""
+    del instance_id  # the API keeps no group membership
+    settings, health, management = start_service_command(
+        settings_from(config), management_port, verbose, log_format
+    )
+    updates = {key: value for key, value in (("host", host), ("port", port)) if value is not None}
+    if updates:
+        settings = settings.model_copy(
+            update={"webserver": settings.webserver.model_copy(update=updates)}
+        )
+    run_services([_webserver(settings, health)], management)
+
+
+@click.command("hash-password")
+@click.password_option(help="The password or API token to hash (asked when not given).")
+def hash_password_command(password: str) -> None:
+    """Print the Argon2 hash of a password or token, for webserver.auth users and tokens."""
+    from orchestrator.webserver.auth import hash_secret
+
+    click.echo(hash_secret(password))
 
 
 @click.command("secret-key")

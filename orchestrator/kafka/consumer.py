@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -11,7 +12,11 @@ from orchestrator.kafka._logging import with_logger
 from orchestrator.kafka.errors import ConsumeError, KafkaError, from_confluent
 from orchestrator.kafka.records import Record, TopicPartition
 from orchestrator.kafka.topics import Topics, TopicSpec
+from orchestrator.management.lag import CONSUMER_LAG, PartitionLag
 from orchestrator.settings import ConfigValue, KafkaSettings, KestrelSettings, kafka_settings
+
+LAG_REFRESH_SECONDS = 1.0
+"""How often a polling consumer recomputes its lag for ``/metrics``."""
 
 AssignCallback = Callable[[list[TopicPartition]], Iterable[TopicPartition] | None]
 """Called with newly assigned partitions; may return them with start offsets to use instead."""
@@ -61,6 +66,9 @@ class KafkaConsumer:
         self._cooperative = "cooperative" in strategy
         self._pending: KafkaError | None = None
         self._closed = False
+        self._lag: list[PartitionLag] = []
+        self._lag_due = 0.0
+        CONSUMER_LAG.register(self)
 
     def __enter__(self) -> KafkaConsumer:
         return self
@@ -146,6 +154,7 @@ class KafkaConsumer:
             raise error
         try:
             messages = fetch(self._consumer, max_messages, timeout)
+            self._refresh_lag()
         except confluent_kafka.KafkaException as exc:
             raise from_confluent(exc, "consume") from exc
         records: list[Record] = []
@@ -206,6 +215,32 @@ class KafkaConsumer:
             ) from exc
         return int(low), int(high)
 
+    def lag(self) -> list[PartitionLag]:
+        """Records not read yet on each assigned partition, as of the last poll.
+
+        At most `LAG_REFRESH_SECONDS` old, and safe to call from any thread. The consumer's
+        own thread computes it while polling: librdkafka's assignment query, called from
+        another thread during a poll, waits for that poll to end.
+        """
+        return [] if self._closed else self._lag
+
+    def _refresh_lag(self) -> None:
+        now = time.monotonic()
+        if now < self._lag_due:
+            return
+        self._lag_due = now + LAG_REFRESH_SECONDS
+        found: list[PartitionLag] = []
+        for position in self._consumer.position(self._consumer.assignment()):
+            # Cached: the high watermark of the last fetch response, no round trip.
+            low, high = self._consumer.get_watermark_offsets(position, cached=True)
+            if high < 0:
+                continue  # nothing fetched from this partition yet
+            # No position yet: nothing read since the assignment, all is to read (earliest).
+            start = position.offset if position.offset >= 0 else max(low, 0)
+            lag = max(0, high - start)
+            found.append(PartitionLag(self.group_id, position.topic, position.partition, lag))
+        self._lag = found
+
     def pause(self, partitions: Iterable[TopicPartition]) -> None:
         """Stop fetching these partitions until ``resume``."""
         self._consumer.pause([tp.to_confluent() for tp in partitions])
@@ -218,6 +253,7 @@ class KafkaConsumer:
         """Leave the group cleanly (runs ``on_revoke``); safe to call twice."""
         if not self._closed:
             self._closed = True
+            CONSUMER_LAG.unregister(self)
             try:
                 self._consumer.close()
             except confluent_kafka.KafkaException as exc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 import confluent_kafka
@@ -32,8 +33,12 @@ class TopicTail:
         from_beginning: bool = True,
         partitions: dict[str, list[int]] | None = None,
         read_committed: bool = True,
+        since: datetime | None = None,
     ) -> None:
         """Assign the partitions of ``specs`` (all, or ``partitions[logical name]``).
+
+        ``since`` starts each partition at its first record written at or after that time
+        (the end when there is none), instead of its beginning or end.
 
         Raises:
             TopicError: a topic does not exist.
@@ -56,6 +61,9 @@ class TopicTail:
                     self._consumer.close()
                     raise TopicError(name, "does not exist; run `kestrel topics create`")
                 chosen = sorted(topic.partitions)
+            if since is not None:
+                assignment += self._offsets_since(name, chosen, since, settings.admin_timeout)
+                continue
             for partition in chosen:
                 start = confluent_kafka.OFFSET_BEGINNING
                 if not from_beginning:
@@ -67,6 +75,22 @@ class TopicTail:
                     )
                 assignment.append(confluent_kafka.TopicPartition(name, partition, start))
         self._consumer.assign(assignment)
+
+    def _offsets_since(
+        self, name: str, partitions: list[int], since: datetime, timeout: float
+    ) -> list[confluent_kafka.TopicPartition]:
+        millis = int(since.timestamp() * 1000)
+        wanted = [confluent_kafka.TopicPartition(name, p, millis) for p in partitions]
+        found = self._consumer.offsets_for_times(wanted, timeout=timeout)
+        starts = []
+        for part in found:
+            offset = part.offset
+            if offset < 0:  # nothing written since: start at the end as of now
+                _, offset = self._consumer.get_watermark_offsets(
+                    confluent_kafka.TopicPartition(name, part.partition), timeout=timeout
+                )
+            starts.append(confluent_kafka.TopicPartition(name, part.partition, offset))
+        return starts
 
     def poll(self, max_messages: int = 1000, timeout: float = 0.0) -> list[Record]:
         """Return the records available now (waiting up to ``timeout`` for a first one)."""

@@ -32,6 +32,7 @@ from orchestrator.models.messages import (
     WorkerTask,
     WorkerTaskResult,
 )
+from orchestrator.models.trigger_commands import TriggerCommand
 from orchestrator.settings import KafkaSettings, KestrelSettings, kafka_settings
 
 ModelT = TypeVar("ModelT", bound=KestrelModel)
@@ -121,6 +122,7 @@ class TopicRegistry:
     concurrency_requests: TopicSpec[ConcurrencyMessage]
     concurrency_slots: TopicSpec[FlowSlots]
     triggers: TopicSpec[TriggerState]
+    trigger_commands: TopicSpec[TriggerCommand]
     logs: TopicSpec[LogEntry]
     metrics: TopicSpec[MetricEntry]
     dead_letters: TopicSpec[DeadLetter]
@@ -172,6 +174,10 @@ TOPICS = TopicRegistry(
     concurrency_requests=_spec("concurrency-requests", "ns/flow", ConcurrencyMessage, "delete"),
     concurrency_slots=_spec("concurrency-slots", "ns/flow", FlowSlots, "compact"),
     triggers=_spec("triggers", "ns/flow/trigger", TriggerState, "compact"),
+    # Consumed by the scheduler group: the partitions a scheduler is assigned are the
+    # triggers it owns, restored from the same partitions of ``triggers`` (same key and
+    # partition count, so co-partitioned).
+    trigger_commands=_spec("trigger-commands", "ns/flow/trigger", TriggerCommand, "delete"),
     logs=_spec("logs", "execution id", LogEntry, "delete", retention_ms=SEVEN_DAYS_MS),
     metrics=_spec("metrics", "execution id", MetricEntry, "delete", retention_ms=SEVEN_DAYS_MS),
     dead_letters=_spec("dead-letters", "original key", DeadLetter, "delete"),

@@ -17,6 +17,7 @@ from orchestrator.models.execution import Execution, ExecutionTrigger, ParentLin
 from orchestrator.models.labels import Labels
 from orchestrator.models.log_level import LogLevel
 from orchestrator.models.state import StateType, utcnow
+from orchestrator.models.trigger_parts import BackfillProgress, PreconditionWindow
 
 
 class Message(KestrelModel):
@@ -89,12 +90,20 @@ class RestartExecution(Message):
 
 
 class ReplayExecution(Message):
-    """Replay an execution from ``task_run_id`` as a new execution ``new_execution_id``."""
+    """Replay an execution from ``task_run_id`` (None: from the start) as ``new_execution_id``."""
 
     type: Literal["replay"] = "replay"
     execution_id: str
-    task_run_id: str
+    task_run_id: str | None = None
     new_execution_id: str
+
+
+class SetExecutionLabels(Message):
+    """Replace the labels of an ended execution (``system.*`` ones are kept)."""
+
+    type: Literal["labels"] = "labels"
+    execution_id: str
+    labels: Labels = ()
 
 
 class DeleteExecution(Message):
@@ -164,6 +173,7 @@ ExecutionCommand = Annotated[
     | RestartExecution
     | ReplayExecution
     | DeleteExecution
+    | SetExecutionLabels
     | ChildEnded
     | TimerFired
     | WorkerLost
@@ -270,10 +280,20 @@ class TriggerState(Message):
     flow_revision: int
     next_date: datetime | None = None
     last_date: datetime | None = None
+    # The execution the trigger is locked to (locked-by): no next slot until it ends.
     execution_id: str | None = None
     backfill_until: datetime | None = None
     disabled: bool = False
     updated: datetime = Field(default_factory=utcnow)
+    # Scheduler fields (orchestrator/scheduler): the trigger's type, what its next date was
+    # computed from (a changed cron starts afresh), the last execution it started, how many
+    # it started, a running backfill, and a flow trigger's preconditions window.
+    trigger_type: str | None = None
+    fingerprint: str | None = None
+    last_execution_id: str | None = None
+    fired: int = 0
+    backfill: BackfillProgress | None = None
+    window: PreconditionWindow | None = None
 
 
 class LogEntry(Message):

@@ -114,6 +114,9 @@ _TRIGGER: dict[str, Any] = {
     "backfillUntil": _DATE,
     "disabled": _BOOLEAN,
     "updated": _DATE,
+    "triggerType": _KEYWORD,
+    "lastExecutionId": _KEYWORD,
+    "fired": _INTEGER,
 }
 
 _LOG: dict[str, Any] = {

@@ -105,4 +105,8 @@ BUILTIN_TRIGGERS: dict[str, tuple[str, tuple[str, ...]]] = {
         f"{_TRIGGERS}:Webhook",
         ("io.kestra.plugin.core.trigger.Webhook", "io.kestra.core.models.triggers.types.Webhook"),
     ),
+    "kestrel.core.http.Trigger": (
+        "orchestrator.scheduler.http_trigger:HttpTrigger",
+        ("io.kestra.plugin.core.http.Trigger", "io.kestra.plugin.fs.http.Trigger"),
+    ),
 }

@@ -198,6 +198,7 @@ def test_kestrel_indexer_runs_until_sigterm(settings: KestrelSettings) -> None:
             "KESTREL_ELASTICSEARCH_INDEX_PREFIX": settings.elasticsearch.index_prefix,
             "KESTREL_INDEXER_GROUP_ID": settings.indexer.group_id,
             "KESTREL_INDEXER_FLUSH_INTERVAL": "0.2",
+            "KESTREL_MANAGEMENT__PORT": "0",
         }
     )
     instance = settings.indexer.instance_id or "served"

@@ -36,6 +36,14 @@ class FakeConsumer:
         taken, self.current = self.current[:num_messages], self.current[num_messages:]
         return taken
 
+    def assignment(self) -> list[confluent_kafka.TopicPartition]:
+        return []  # nothing assigned: no lag to measure
+
+    def position(
+        self, partitions: list[confluent_kafka.TopicPartition]
+    ) -> list[confluent_kafka.TopicPartition]:
+        return partitions
+
     def close(self) -> None:
         pass
 

@@ -35,7 +35,7 @@ def test_samples_cover_every_topic_and_command() -> None:
     command_types = {command.type for command in execution_commands()}  # type: ignore[attr-defined]
     union = typing.get_args(typing.get_args(ExecutionCommand)[0])
     declared = {model.model_fields["type"].default for model in union}
-    assert len(declared) == 10 and {"worker-lost", "slot"} <= declared
+    assert len(declared) == 11 and {"worker-lost", "slot", "labels"} <= declared
     assert command_types == declared
 
 

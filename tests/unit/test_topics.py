@@ -37,6 +37,7 @@ ARCHITECTURE = {
     "concurrency-requests": "delete",
     "concurrency-slots": "compact",
     "triggers": "compact",
+    "trigger-commands": "delete",  # scheduler: commands and execution ends, by trigger
     "logs": "delete",
     "metrics": "delete",
     "dead-letters": "delete",
@@ -45,7 +46,7 @@ ARCHITECTURE = {
 
 def test_registry_matches_the_architecture() -> None:
     assert {spec.logical: spec.cleanup_policy for spec in TOPICS} == ARCHITECTURE
-    assert len(TOPICS) == len(TOPICS.all()) == 15
+    assert len(TOPICS) == len(TOPICS.all()) == len(ARCHITECTURE)
 
 
 def test_attribute_and_logical_name_agree() -> None:
@@ -116,7 +117,7 @@ def test_full_names() -> None:
     assert topics.name("dead-letters") == "kestrel.dead-letters"
     assert topics.name(TOPICS.flow_revisions) == "kestrel.flow-revisions"
     assert topics.spec_of("kestrel.execution-commands") is TOPICS.execution_commands
-    assert len(topics.names()) == 15
+    assert len(topics.names()) == 16
     assert Topics.from_settings(KafkaSettings(topic_prefix="prod.")).kills == "prod.kills"
     with pytest.raises(AttributeError):
         _ = topics.execution

@@ -1,0 +1,58 @@
+"""Execution search returning whole snapshots, with Kestra's sort keys."""
+
+from __future__ import annotations
+
+from orchestrator.models.execution import Execution
+from orchestrator.repository import ExecutionFilter, Repositories
+from orchestrator.repository.admin import translated
+from orchestrator.repository.documents import execution_from_document
+from orchestrator.repository.executions import execution_query, parse_sort
+from orchestrator.repository.indices import IndexKind
+from orchestrator.repository.query import check_page, sources, total_hits
+
+KESTRA_SORT_KEYS = {
+    "state.startDate": "start",
+    "startDate": "start",
+    "state.endDate": "end",
+    "endDate": "end",
+    "state.duration": "duration",
+    "state.current": "state",
+    "namespace": "namespace",
+    "flowId": "flow",
+}
+"""Kestra's sort keys and this repository's."""
+
+
+def kestrel_sort(sort: list[str]) -> str:
+    """Kestra's first ``key:direction`` sort as the repository's (newest first by default)."""
+    if not sort:
+        return "start:desc"
+    key, _, direction = sort[0].partition(":")
+    return f"{KESTRA_SORT_KEYS.get(key, key)}:{direction or 'desc'}"
+
+
+def search_executions(
+    repositories: Repositories,
+    criteria: ExecutionFilter,
+    page: int,
+    size: int,
+    sort: list[str],
+) -> tuple[list[Execution], int]:
+    """One page of whole execution snapshots matching ``criteria``, and the total.
+
+    Raises:
+        InvalidQueryError: a bad page or sort.
+    """
+    start, size = check_page(page, size)
+    client = repositories.client
+    with translated(client, "searching executions"):
+        response = client.search(
+            index=repositories.names.search_target(IndexKind.EXECUTIONS),
+            query=execution_query(criteria),
+            sort=parse_sort(kestrel_sort(sort)),
+            from_=start,
+            size=size,
+            track_total_hits=True,
+            ignore_unavailable=True,
+        ).body
+    return [execution_from_document(source) for source in sources(response)], total_hits(response)
