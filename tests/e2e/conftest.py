@@ -53,7 +53,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def built_ui() -> Path:
     """The UI built into the package (``make ui`` rebuilds only when ``ui/`` changed)."""
     pytest.importorskip("orchestrator.webserver.app", reason="the REST API is not in this tree")
-    from orchestrator.ui_static import ui_built, ui_dir
+    from orchestrator.webserver.ui_static import ui_built, ui_dir
 
     if shutil.which("npm") is None or shutil.which("make") is None:
         unavailable("node/npm and make are needed to build the UI")
@@ -112,9 +112,8 @@ def server(
     backends: Backends, built_ui: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Server]:
     """``kestrel server standalone`` with a user, serving the UI, the test flows deployed."""
-    from orchestrator.webserver.auth import hash_secret
-
     from orchestrator.kafka import ensure_topics
+    from orchestrator.webserver.auth import hash_secret
 
     work = tmp_path_factory.mktemp("e2e")
     settings = load_settings(

@@ -9,7 +9,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from orchestrator.ui_static import add_ui_routes, ui_dir
+from orchestrator.webserver.ui_static import add_ui_routes, ui_dir
 
 Client = TestClient[web.Request, web.Application]
 

@@ -21,6 +21,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/configs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Server version and features */
+        get: operations["get_api_v1_configs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/openapi.json": {
         parameters: {
             query?: never;
@@ -100,6 +117,23 @@ export interface paths {
         };
         /** Search executions */
         get: operations["get_executions_search"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/main/executions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search executions of a flow (Kestra's older form) */
+        get: operations["get_executions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -210,6 +244,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/main/executions/trigger/{namespace}/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create an execution of a flow (Kestra's older path) */
+        post: operations["post_executions_trigger_namespace_id"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/main/executions/{executionId}": {
         parameters: {
             query?: never;
@@ -223,6 +274,57 @@ export interface paths {
         post?: never;
         /** Delete an execution */
         delete: operations["delete_executions_executionId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/main/executions/{executionId}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a file of an execution */
+        get: operations["get_executions_executionId_file"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/main/executions/{executionId}/file/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Preview a file of an execution */
+        get: operations["get_executions_executionId_file_preview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/main/executions/{executionId}/file/metas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The size of a file of an execution */
+        get: operations["get_executions_executionId_file_metas"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -364,6 +466,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/main/flows/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Deploy every flow of a multi-document YAML (one namespace) */
+        post: operations["post_flows_bulk"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/main/flows/{namespace}": {
         parameters: {
             query?: never;
@@ -374,7 +493,8 @@ export interface paths {
         /** Flows of a namespace */
         get: operations["get_flows_namespace"];
         put?: never;
-        post?: never;
+        /** Deploy every flow of a multi-document YAML into a namespace */
+        post: operations["post_flows_namespace"];
         delete?: never;
         options?: never;
         head?: never;
@@ -655,6 +775,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/main/triggers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Update a trigger: start its backfill */
+        put: operations["put_triggers"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/main/triggers/backfill/pause": {
         parameters: {
             query?: never;
@@ -664,7 +801,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Pause a backfill */
+        /** Pause a trigger's backfill */
         post: operations["post_triggers_backfill_pause"];
         delete?: never;
         options?: never;
@@ -681,7 +818,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Resume a backfill */
+        /** Resume a trigger's backfill */
         post: operations["post_triggers_backfill_unpause"];
         delete?: never;
         options?: never;
@@ -698,25 +835,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Delete a backfill */
+        /** Delete a trigger's backfill */
         post: operations["post_triggers_backfill_delete"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/main/triggers": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /** Update a trigger (start a backfill) */
-        put: operations["put_triggers"];
-        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -727,6 +847,31 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * ErrorDetail
+         * @description One detail of an error: a path (an input, a query parameter) or a line and column.
+         */
+        ErrorDetail: {
+            /** Message */
+            message: string;
+            /**
+             * Path
+             * @default null
+             */
+            path: string | null;
+            /**
+             * Line
+             * @default null
+             */
+            line: number | null;
+            /**
+             * Column
+             * @default null
+             */
+            column: number | null;
+        } & {
+            [key: string]: unknown;
+        };
         /**
          * LabelView
          * @description A label.
@@ -1031,10 +1176,45 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        Error: {
-            message: string;
-            details: Record<string, never>[];
-            requestId?: string;
+        /**
+         * TriggerRef
+         * @description Which trigger: its flow's namespace and id, and its own id.
+         */
+        TriggerRef: {
+            /** Namespace */
+            namespace: string;
+            /** Flowid */
+            flowId: string;
+            /** Triggerid */
+            triggerId: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * BackfillRequest
+         * @description The dates (and inputs, labels) of a backfill.
+         */
+        BackfillRequest: {
+            /**
+             * Start
+             * Format: date-time
+             */
+            start: string;
+            /**
+             * End
+             * @default null
+             */
+            end: string | null;
+            /** Inputs */
+            inputs?: {
+                [key: string]: unknown;
+            };
+            /** Labels */
+            labels?: {
+                [key: string]: string;
+            }[];
+        } & {
+            [key: string]: unknown;
         };
     };
     responses: never;
@@ -1067,7 +1247,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
             /** @description Error */
@@ -1076,7 +1263,77 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
+                };
+            };
+        };
+    };
+    get_api_v1_configs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Version */
+                        version: string;
+                        /** Edition */
+                        edition: string;
+                        /** Isbasicauthenabled */
+                        isBasicAuthEnabled: boolean;
+                        /** Tenants */
+                        tenants: string[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
+                };
+            };
+            /** @description Error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
         };
@@ -1103,7 +1360,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
             /** @description Error */
@@ -1112,7 +1376,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
         };
@@ -1141,7 +1412,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
             /** @description Error */
@@ -1150,7 +1428,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
         };
@@ -1179,7 +1464,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
             /** @description Error */
@@ -1188,7 +1480,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
         };
@@ -1278,7 +1577,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
             /** @description Error */
@@ -1287,7 +1593,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
         };
@@ -1381,7 +1694,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
             /** @description Error */
@@ -1390,7 +1710,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
         };
@@ -1484,7 +1811,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
             /** @description Error */
@@ -1493,7 +1827,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
         };
@@ -1540,7 +1881,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
             /** @description Error */
@@ -1549,7 +1897,84 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
+                };
+            };
+        };
+    };
+    get_executions: {
+        parameters: {
+            query?: {
+                page?: number;
+                size?: number;
+                sort?: string[];
+                q?: string | null;
+                namespace?: string | null;
+                flowId?: string | null;
+                state?: components["schemas"]["StateType"][];
+                labels?: string[];
+                startDate?: string | null;
+                endDate?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Results */
+                        results: components["schemas"]["ExecutionView"][];
+                        /** Total */
+                        total: number;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
+                };
+            };
+            /** @description Error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
         };
@@ -1635,7 +2060,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
             /** @description Error */
@@ -1644,7 +2076,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
         };
@@ -1732,7 +2171,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
             /** @description Error */
@@ -1741,7 +2187,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
         };
@@ -1779,7 +2232,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
             /** @description Error */
@@ -1788,7 +2248,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
         };
@@ -1878,7 +2345,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
             /** @description Error */
@@ -1887,7 +2361,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
         };
@@ -1916,7 +2397,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
             /** @description Error */
@@ -1925,7 +2413,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
         };
@@ -2026,7 +2521,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
             /** @description Error */
@@ -2035,7 +2537,138 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
+                };
+            };
+        };
+    };
+    post_executions_trigger_namespace_id: {
+        parameters: {
+            query?: {
+                wait?: boolean;
+                labels?: string[];
+                scheduleDate?: string | null;
+                revision?: number | null;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "multipart/form-data": {
+                    [key: string]: unknown;
+                };
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Id */
+                        id: string;
+                        /** Namespace */
+                        namespace: string;
+                        /** Flowid */
+                        flowId: string;
+                        /**
+                         * Flowrevision
+                         * @default null
+                         */
+                        flowRevision: number | null;
+                        state: components["schemas"]["StateView"];
+                        /**
+                         * Taskrunlist
+                         * @default null
+                         */
+                        taskRunList: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /**
+                         * Inputs
+                         * @default null
+                         */
+                        inputs: {
+                            [key: string]: unknown;
+                        } | null;
+                        /**
+                         * Outputs
+                         * @default null
+                         */
+                        outputs: {
+                            [key: string]: unknown;
+                        } | null;
+                        /** Labels */
+                        labels?: components["schemas"]["LabelView"][];
+                        /**
+                         * Trigger
+                         * @default null
+                         */
+                        trigger: {
+                            [key: string]: unknown;
+                        } | null;
+                        /**
+                         * Parentid
+                         * @default null
+                         */
+                        parentId: string | null;
+                        /**
+                         * Originalid
+                         * @default null
+                         */
+                        originalId: string | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
+                };
+            };
+            /** @description Error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
         };
@@ -2121,7 +2754,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
             /** @description Error */
@@ -2130,7 +2770,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
         };
@@ -2159,7 +2806,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
             /** @description Error */
@@ -2168,7 +2822,207 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
+                };
+            };
+        };
+    };
+    get_executions_executionId_file: {
+        parameters: {
+            query: {
+                path: string;
+                maxRows?: number;
+            };
+            header?: never;
+            path: {
+                executionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
+                };
+            };
+            /** @description Error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
+                };
+            };
+        };
+    };
+    get_executions_executionId_file_preview: {
+        parameters: {
+            query: {
+                path: string;
+                maxRows?: number;
+            };
+            header?: never;
+            path: {
+                executionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Extension */
+                        extension: string;
+                        /** Type */
+                        type: string;
+                        /**
+                         * Content
+                         * @default null
+                         */
+                        content: unknown;
+                        /**
+                         * Truncated
+                         * @default false
+                         */
+                        truncated: boolean;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
+                };
+            };
+            /** @description Error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
+                };
+            };
+        };
+    };
+    get_executions_executionId_file_metas: {
+        parameters: {
+            query: {
+                path: string;
+                maxRows?: number;
+            };
+            header?: never;
+            path: {
+                executionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Size */
+                        size: number;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
+                };
+            };
+            /** @description Error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
         };
@@ -2199,7 +3053,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
             /** @description Error */
@@ -2208,7 +3069,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
         };
@@ -2265,7 +3133,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
             /** @description Error */
@@ -2274,7 +3149,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
         };
@@ -2317,7 +3199,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
             /** @description Error */
@@ -2326,7 +3215,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
         };
@@ -2355,7 +3251,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
             /** @description Error */
@@ -2364,7 +3267,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
         };
@@ -2397,7 +3307,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
             /** @description Error */
@@ -2406,7 +3323,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
         };
@@ -2450,7 +3374,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
             /** @description Error */
@@ -2459,7 +3390,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
         };
@@ -2497,7 +3435,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
             /** @description Error */
@@ -2506,7 +3451,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
         };
@@ -2544,7 +3496,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
             /** @description Error */
@@ -2553,7 +3512,74 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
+                };
+            };
+        };
+    };
+    post_flows_bulk: {
+        parameters: {
+            query?: {
+                namespace?: string | null;
+                delete?: boolean;
+                allowNamespaceChild?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-yaml": string;
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlowView"][];
+                };
+            };
+            /** @description Error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
+                };
+            };
+            /** @description Error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
         };
@@ -2584,7 +3610,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
             /** @description Error */
@@ -2593,7 +3626,76 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
+                };
+            };
+        };
+    };
+    post_flows_namespace: {
+        parameters: {
+            query?: {
+                namespace?: string | null;
+                delete?: boolean;
+                allowNamespaceChild?: boolean;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-yaml": string;
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlowView"][];
+                };
+            };
+            /** @description Error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
+                };
+            };
+            /** @description Error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
         };
@@ -2652,7 +3754,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
             /** @description Error */
@@ -2661,7 +3770,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
         };
@@ -2721,7 +3837,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
             /** @description Error */
@@ -2730,7 +3853,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
         };
@@ -2760,7 +3890,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
             /** @description Error */
@@ -2769,7 +3906,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
         };
@@ -2801,7 +3945,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
             /** @description Error */
@@ -2810,7 +3961,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
         };
@@ -2853,7 +4011,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
             /** @description Error */
@@ -2862,7 +4027,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
         };
@@ -2910,7 +4082,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
             /** @description Error */
@@ -2919,7 +4098,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
         };
@@ -2962,7 +4148,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
             /** @description Error */
@@ -2971,7 +4164,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
         };
@@ -3014,7 +4214,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
             /** @description Error */
@@ -3023,7 +4230,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
         };
@@ -3054,7 +4268,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
             /** @description Error */
@@ -3063,7 +4284,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
         };
@@ -3097,7 +4325,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
             /** @description Error */
@@ -3106,7 +4341,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
         };
@@ -3144,7 +4386,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
             /** @description Error */
@@ -3153,7 +4402,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
         };
@@ -3189,7 +4445,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
             /** @description Error */
@@ -3198,7 +4461,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
         };
@@ -3238,7 +4508,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
             /** @description Error */
@@ -3247,7 +4524,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
         };
@@ -3276,7 +4560,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
             /** @description Error */
@@ -3285,7 +4576,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
         };
@@ -3329,7 +4627,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
             /** @description Error */
@@ -3338,7 +4643,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
         };
@@ -3379,7 +4691,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
             /** @description Error */
@@ -3388,7 +4707,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
         };
@@ -3400,14 +4726,32 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Triggers */
+                    triggers: components["schemas"]["TriggerRef"][];
+                    /** Disabled */
+                    disabled: boolean;
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
         responses: {
             /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Count */
+                        count: number;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
             };
             /** @description Error */
             "4XX": {
@@ -3415,7 +4759,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
             /** @description Error */
@@ -3424,7 +4775,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
         };
@@ -3447,7 +4805,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Namespace */
+                        namespace: string;
+                        /** Flowid */
+                        flowId: string;
+                        /** Triggerid */
+                        triggerId: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
             };
             /** @description Error */
             "4XX": {
@@ -3455,7 +4824,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
             /** @description Error */
@@ -3464,115 +4840,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    post_triggers_backfill_pause: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Error */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    post_triggers_backfill_unpause: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Error */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    post_triggers_backfill_delete: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Success */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Error */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Error */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
         };
@@ -3584,14 +4859,40 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Namespace */
+                    namespace: string;
+                    /** Flowid */
+                    flowId: string;
+                    /** Triggerid */
+                    triggerId: string;
+                    /** @default null */
+                    backfill?: components["schemas"]["BackfillRequest"] | null;
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
         responses: {
             /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Namespace */
+                        namespace: string;
+                        /** Flowid */
+                        flowId: string;
+                        /** Triggerid */
+                        triggerId: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
             };
             /** @description Error */
             "4XX": {
@@ -3599,7 +4900,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
             /** @description Error */
@@ -3608,7 +4916,236 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
+                };
+            };
+        };
+    };
+    post_triggers_backfill_pause: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Namespace */
+                    namespace: string;
+                    /** Flowid */
+                    flowId: string;
+                    /** Triggerid */
+                    triggerId: string;
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Namespace */
+                        namespace: string;
+                        /** Flowid */
+                        flowId: string;
+                        /** Triggerid */
+                        triggerId: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
+                };
+            };
+            /** @description Error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
+                };
+            };
+        };
+    };
+    post_triggers_backfill_unpause: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Namespace */
+                    namespace: string;
+                    /** Flowid */
+                    flowId: string;
+                    /** Triggerid */
+                    triggerId: string;
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Namespace */
+                        namespace: string;
+                        /** Flowid */
+                        flowId: string;
+                        /** Triggerid */
+                        triggerId: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
+                };
+            };
+            /** @description Error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
+                };
+            };
+        };
+    };
+    post_triggers_backfill_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Namespace */
+                    namespace: string;
+                    /** Flowid */
+                    flowId: string;
+                    /** Triggerid */
+                    triggerId: string;
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Namespace */
+                        namespace: string;
+                        /** Flowid */
+                        flowId: string;
+                        /** Triggerid */
+                        triggerId: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
+                };
+            };
+            /** @description Error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
                 };
             };
         };

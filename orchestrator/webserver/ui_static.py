@@ -3,7 +3,8 @@
 The UI is built by ``npm run build`` in ``ui/`` into ``orchestrator/webserver/static/ui``
 and shipped in the wheel, so an installed Kestrel serves it with no Node. Every path under
 ``/ui/`` that is not a built file answers ``index.html``: the app's router owns those paths
-(``/ui/executions/<id>`` is a page, not a file). ``/`` redirects to ``/ui/``.
+(``/ui/executions/<id>`` is a page, not a file). ``/`` redirects to ``/ui/``. The UI's files
+need no credentials (``/ui/`` is an open path); its pages call the API with the user's.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from pathlib import Path
 from aiohttp import web
 
 UI_PREFIX = "/ui/"
+UI_ENTRY_PATHS = ("/", "/ui")
+"""Exact paths that only redirect into the UI: served without credentials."""
 
 
 def ui_dir() -> Path:
