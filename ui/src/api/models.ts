@@ -186,13 +186,20 @@ export interface Trigger {
   flowId: string
   triggerId: string
   date?: string | null
+  /** Kestrel's name; Kestra's is `nextExecutionDate`. */
+  nextDate?: string | null
   nextExecutionDate?: string | null
+  lastDate?: string | null
   disabled?: boolean
+  fired?: number
   backfill?: {
     start: string
     end?: string | null
+    /** The next slot to fire; null once every slot has fired. */
+    nextDate?: string | null
     currentDate?: string | null
     paused?: boolean
+    fired?: number
     inputs?: Record<string, unknown>
   } | null
 }
