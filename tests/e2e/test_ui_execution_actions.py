@@ -57,3 +57,12 @@ def test_bulk_kill_from_the_list_updates_live(logged_in: Any, server: Server) ->
     # No reload: the rows change state over the executions' follow streams.
     for execution_id in ids:
         page.locator(f"tr[data-execution='{execution_id}'] [data-state=KILLED]").wait_for()
+
+
+def test_preview_an_output_file(logged_in: Any, server: Server) -> None:
+    page = logged_in
+    execution = server.run("report", wait=True)
+    assert execution["state"]["current"] == "SUCCESS", execution
+    page.goto(f"/ui/executions/{execution['id']}/outputs")
+    page.locator("[data-test=outputs] [data-test=preview]").first.click()
+    page.locator("[data-test=file-preview] >> text=Lyon").wait_for()

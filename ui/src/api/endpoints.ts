@@ -115,6 +115,10 @@ export const executions = {
   killMany: (ids: string[]) => Promise.allSettled(ids.map((id) => executions.kill(id))),
   restartMany: (ids: string[]) => Promise.allSettled(ids.map((id) => executions.restart(id))),
   fileUrl: (id: string, filePath: string) => apiUrl(`/executions/${enc(id)}/file`, { path: filePath }),
+  filePreview: async (executionId: string, filePath: string) =>
+    await unwrap(
+      client.GET(`${main}/executions/{executionId}/file/preview`, { params: { path: { executionId }, query: { path: filePath } } }),
+    ),
   follow: (id: string, options: FollowOptions<Execution>): Subscription => follow<Execution>(`/executions/${enc(id)}/follow`, options),
 }
 
