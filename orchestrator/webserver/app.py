@@ -38,6 +38,7 @@ from orchestrator.webserver.live import LiveFlows
 from orchestrator.webserver.metrics import metrics_middleware
 from orchestrator.webserver.openapi import openapi_document
 from orchestrator.webserver.routes import Registry, add_routes
+from orchestrator.webserver.ui_static import add_ui_routes
 from orchestrator.webserver.watch import Partitions
 
 log = logging.getLogger("kestrel.webserver")
@@ -92,6 +93,7 @@ def create_app(context: ApiContext) -> web.Application:
     app[meta.OPENAPI] = openapi_document(REGISTRIES)
     add_routes(app, REGISTRIES)
     meta.add_static(app)
+    add_ui_routes(app)
 
     async def close(_: web.Application) -> None:
         context.close()

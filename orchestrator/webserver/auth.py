@@ -18,6 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from orchestrator.webserver.errors import REQUEST_ID, ApiError, Handler, error_response
 from orchestrator.webserver.settings import AuthSettings
+from orchestrator.webserver.ui_static import UI_ENTRY_PATHS
 
 _HASHER = PasswordHasher()
 
@@ -38,8 +39,10 @@ class Authenticator:
 
     def is_open(self, path: str) -> bool:
         """Whether ``path`` is served without credentials."""
-        return not self._settings.enabled or any(
-            path.startswith(prefix) for prefix in self._settings.open_paths
+        return (
+            not self._settings.enabled
+            or path in UI_ENTRY_PATHS
+            or any(path.startswith(prefix) for prefix in self._settings.open_paths)
         )
 
     def known(self, header: str | None) -> bool:
@@ -104,7 +107,12 @@ def auth_middleware(authenticator: Authenticator) -> web.middleware:  # type: ig
             if not authenticator.known(header):  # Argon2 takes tens of ms: not on the loop
                 await asyncio.to_thread(authenticator.authenticate, header)
         except ApiError as exc:
-            return error_response(request.get(REQUEST_ID, ""), exc)
+            response = error_response(request.get(REQUEST_ID, ""), exc)
+            if request.headers.get("X-Requested-With") == "XMLHttpRequest":
+                # The web UI asks: no Basic challenge, or the browser would show its own
+                # login dialog over the UI's login page.
+                response.headers.popall("WWW-Authenticate", None)
+            return response
         return await handler(request)
 
     return middleware

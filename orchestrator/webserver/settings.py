@@ -32,8 +32,10 @@ DEFAULT_OPEN_PATHS = (
     "/api/v1/executions/webhook/",
     "/health",
     "/ready",
+    "/ui/",
 )
-"""Path prefixes served without credentials: webhooks (their key is the secret) and health."""
+"""Path prefixes served without credentials: webhooks (their key is the secret), health,
+and the web UI's files (its pages call the API with the user's credentials)."""
 
 
 class AuthSettings(_Section):

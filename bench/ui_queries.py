@@ -1,0 +1,211 @@
+"""The web UI's queries at scale: the executions list and the dashboard with 100,000
+executions indexed, through the REST API (the calls the UI's pages make).
+
+Produces N finished executions (spread over 30 days, 40 flows in 4 namespaces, one in ten
+failed, three task runs each) to Kafka, runs the indexer until all are searchable, then
+serves the API in this process and times each page's requests (median and max of a few
+rounds, wall-clock, from the client). Prints figures; asserts nothing.
+
+    python bench/ui_queries.py [--executions 100000] [--rounds 5]
+
+``BENCH_DIR=dir`` keeps the embedded backends' data there instead of a temporary directory.
+"""
+
+# ruff: noqa: E402  (the path fix below must run before the imports)
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# `python bench/ui_queries.py` puts bench/ first on sys.path, where bench/indexer.py would
+# shadow the `indexer` package.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
+
+import argparse
+import asyncio
+import logging
+import os
+import statistics
+import tempfile
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from aiohttp import ClientSession, web
+
+from indexer.service import Indexer
+from orchestrator.backends import resolve_backends
+from orchestrator.kafka import TOPICS, KafkaProducer, ensure_topics
+from orchestrator.models import Execution, State, StateType, TaskRun, TaskRunAttempt
+from orchestrator.repository import Repositories
+from orchestrator.settings import KestrelSettings, load_settings
+from orchestrator.webserver.app import build_context, create_app
+
+TASKS = ("extract", "transform", "load")
+NAMESPACES = ("bench.sales", "bench.ops", "bench.data", "bench.web")
+
+
+def finished(n: int, now: datetime) -> Execution:
+    """Execution ``n``: started within the last 30 days, three task runs, ended."""
+    execution_id = f"ui-bench-{n}"
+    namespace = NAMESPACES[n % len(NAMESPACES)]
+    flow_id = f"flow-{n % 40}"
+    started = now - timedelta(seconds=(n * 7919) % (30 * 86400))
+    final = StateType.FAILED if n % 10 == 0 else StateType.SUCCESS
+    runs = []
+    for i, task in enumerate(TASKS):
+        at = started + timedelta(seconds=i)
+        run_state = State.of(StateType.RUNNING, at).with_state(
+            final if i == len(TASKS) - 1 else StateType.SUCCESS, at + timedelta(milliseconds=900)
+        )
+        runs.append(
+            TaskRun(
+                id=f"{execution_id}-{task}",
+                execution_id=execution_id,
+                namespace=namespace,
+                flow_id=flow_id,
+                task_id=task,
+                attempts=(TaskRunAttempt(state=run_state, worker_id="w1"),),
+                state=run_state,
+            )
+        )
+    state = State.of(StateType.CREATED, started).with_state(StateType.RUNNING, started)
+    state = state.with_state(final, started + timedelta(seconds=len(TASKS)))
+    return Execution(
+        id=execution_id,
+        namespace=namespace,
+        flow_id=flow_id,
+        flow_revision=1,
+        seq=1,
+        state=state,
+        task_run_list=tuple(runs),
+        inputs={"day": started.date().isoformat()},
+    )
+
+
+def index(settings: KestrelSettings, count: int) -> None:
+    """Produce ``count`` executions and index them; prints how long each step took."""
+    now = datetime.now(UTC)
+    started = time.monotonic()
+    with KafkaProducer(settings) as producer:
+        for n in range(count):
+            producer.send(TOPICS.executions, f"ui-bench-{n}", finished(n, now))
+        producer.flush(120)
+    print(f"produced {count} executions in {time.monotonic() - started:.1f} s")
+    indexer = Indexer(settings)
+    thread = threading.Thread(target=indexer.run)
+    thread.start()
+    started = time.monotonic()
+    try:
+        with Repositories.from_settings(settings) as repos:
+            while (done := repos.executions.count()) < count:
+                time.sleep(0.5)  # waiting on the indexer; a benchmark, not a test
+                if int(time.monotonic() - started) % 30 == 0:
+                    print(f"  {done} indexed after {time.monotonic() - started:.0f} s", flush=True)
+    finally:  # Ctrl-C included: the indexer's thread must end for the process to end
+        indexer.stop()
+        thread.join()
+    print(f"indexed and searchable in {time.monotonic() - started:.1f} s")
+
+
+QUERIES: list[tuple[str, str, str]] = [
+    ("executions list, page 1", "GET", "/executions/search?size=25&sort=state.startDate:desc"),
+    ("executions list, page 200", "GET", "/executions/search?size=25&page=200"),
+    ("executions, FAILED", "GET", "/executions/search?size=25&state=FAILED"),
+    ("executions, one flow", "GET", "/executions/search?size=25&namespace=bench.ops&flowId=flow-1"),
+    ("executions, last 24 h", "GET", "/executions/search?size=25&startDate={day_ago}"),
+    ("executions, free text", "GET", "/executions/search?size=25&q=flow-7"),
+    ("dashboard: daily stats, 7 days", "POST", "/stats/executions/daily?startDate={week_ago}"),
+    ("dashboard: daily stats, 30 days", "POST", "/stats/executions/daily?startDate={month_ago}"),
+    ("dashboard: 100 recent (percentiles)", "GET", "/executions/search?size=100"),
+    ("dashboard: failing flows", "POST", "/stats/executions/daily/group-by-flow"),
+    ("dashboard: running count", "GET", "/executions/search?size=1&state=RUNNING"),
+    ("summary", "GET", "/stats/summary"),
+]
+
+
+async def measure(settings: KestrelSettings, rounds: int) -> None:
+    """Serve the API here and time each query ``rounds`` times."""
+    context = await asyncio.to_thread(build_context, settings)
+    runner = web.AppRunner(create_app(context))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    base = f"http://127.0.0.1:{port}/api/v1/main"
+    now = datetime.now(UTC)
+    dates = {
+        "day_ago": (now - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "week_ago": (now - timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "month_ago": (now - timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    print(f"{'query':<38} {'median':>9} {'max':>9}  answer")
+    async with ClientSession() as client:
+        for name, method, path in QUERIES:
+            url = base + path.format(**dates)
+            times = []
+            summary = ""
+            for _ in range(rounds):
+                started = time.perf_counter()
+                async with client.request(method, url) as response:
+                    body = await response.json()
+                times.append(time.perf_counter() - started)
+                if response.status != 200:
+                    summary = f"HTTP {response.status}: {body.get('message')}"
+                elif isinstance(body, dict) and "total" in body:
+                    summary = f"total {body['total']}, {len(body['results'])} returned"
+                elif isinstance(body, list):
+                    summary = f"{len(body)} items"
+                else:
+                    summary = "ok"
+            median_ms = statistics.median(times) * 1000
+            print(f"{name:<38} {median_ms:>7.0f} ms {max(times) * 1000:>6.0f} ms  {summary}")
+    await runner.cleanup()
+    # The same first page straight from Elasticsearch: how much of the answer is the search.
+    with Repositories.from_settings(settings) as repos:
+        for name, call in (
+            ("Elasticsearch alone: list page 1", lambda: repos.executions.find(page=1, size=25)),
+            ("Elasticsearch alone: count", repos.executions.count),
+        ):
+            times = []
+            for _ in range(rounds):
+                started = time.perf_counter()
+                call()
+                times.append(time.perf_counter() - started)
+            median_ms = statistics.median(times) * 1000
+            print(f"{name:<38} {median_ms:>7.0f} ms {max(times) * 1000:>6.0f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--executions", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    with (
+        tempfile.TemporaryDirectory(prefix="kestrel-bench-") as tmp,
+        resolve_backends(Path(os.environ.get("BENCH_DIR") or tmp)) as backends,
+    ):
+        run = uuid.uuid4().hex[:8]
+        settings = load_settings(
+            kafka={
+                "bootstrap": backends.kafka_bootstrap,
+                "topic_prefix": f"bench.{run}.",
+                "partitions": 4,
+                "instance_id": f"ui-bench-{run}",
+            },
+            elasticsearch={"url": backends.elasticsearch_url, "index_prefix": f"bench-{run}-"},
+            indexer={"group_id": f"bench-{run}", "instance_id": f"bench-{run}", "batch_size": 2000},
+            storage={"base_dir": Path(tmp) / "storage"},
+            webserver={"auth": {"enabled": False}},
+        )
+        ensure_topics(settings)
+        index(settings, args.executions)
+        asyncio.run(measure(settings, args.rounds))
+
+
+if __name__ == "__main__":
+    main()
