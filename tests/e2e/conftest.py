@@ -24,7 +24,8 @@ from typing import Any
 
 import pytest
 from runtime_helpers import KestrelProcess, service_env
-from ui_helpers import (
+
+from e2e.ui_helpers import (
     CHROMIUM,
     CHROMIUM_FLAGS,
     FLOWS,
@@ -38,7 +39,6 @@ from ui_helpers import (
     log_in,
     unavailable,
 )
-
 from orchestrator.backends import Backends
 from orchestrator.settings import load_settings
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ui_helpers import NAMESPACE, Server, wait_for_state
+from e2e.ui_helpers import NAMESPACE, Server, wait_for_state
 
 
 def test_kill_a_long_running_execution(logged_in: Any, server: Server) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ui_helpers import NAMESPACE, wait_for_state
+from e2e.ui_helpers import NAMESPACE, wait_for_state
 
 FLOW = """id: typed-in-browser
 namespace: {namespace}

@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ui_helpers import NAMESPACE, Server
+from e2e.ui_helpers import NAMESPACE, Server
 
 
 def test_run_grid_shows_each_task_of_each_execution(

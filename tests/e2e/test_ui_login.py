@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ui_helpers import NAMESPACE, USER, log_in
+from e2e.ui_helpers import NAMESPACE, USER, log_in
 
 
 def test_login_refuses_a_wrong_password_then_lets_the_user_in(page: Any) -> None:
