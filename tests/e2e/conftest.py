@@ -107,11 +107,15 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def server(
     backends: Backends, built_ui: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Server]:
-    """``kestrel server standalone`` with a user, serving the UI, the test flows deployed."""
+    """``kestrel server standalone`` with a user, serving the UI, the test flows deployed.
+
+    Package-scoped: it stops once the browser tests are done, instead of costing CPU
+    through the rest of the suite.
+    """
     from orchestrator.kafka import ensure_topics
     from orchestrator.webserver.auth import hash_secret
 
