@@ -30,10 +30,10 @@ def _register_runtime_commands(group: click.Group) -> None:
         scheduler_command,
         secret_key_command,
         server_group,
-        topics_group,
         webserver_command,
         worker_command,
     )
+    from orchestrator.cli.topics import topics_group
 
     flow_group.add_command(deploy_command)
     server_group.add_command(cluster_command)

@@ -1,12 +1,13 @@
-"""``kestrel executor``, ``kestrel worker`` and ``kestrel server standalone|local``."""
+"""The service commands (executor, worker, scheduler, webserver, server standalone|local).
+
+Also how a process builds its services and runs them until a signal.
+"""
 
 from __future__ import annotations
 
 import logging
-import secrets
 import shlex
 import signal
-import socket
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Protocol
 import click
 from pydantic import SecretStr
 
+from orchestrator.cli.api_setup import api_service, local_api_settings
 from orchestrator.cli.context import default_instance_id, make_renderer, settings_from
 from orchestrator.cli.logsetup import F, log_format_option
 from orchestrator.cli.management import (
@@ -23,12 +25,12 @@ from orchestrator.cli.management import (
     new_health,
     start_service_command,
 )
+from orchestrator.cli.options import config_option
 from orchestrator.jsonlog import service_context
 from orchestrator.kafka import ensure_topics
 from orchestrator.management import Health, ManagementServer
 from orchestrator.secrets import SecretCodec
 from orchestrator.settings import KestrelSettings, SecuritySettings
-from orchestrator.webserver.settings import WebserverSettings
 
 log = logging.getLogger("kestrel")
 
@@ -150,12 +152,7 @@ def _optional_indexer(settings: KestrelSettings, health: Health) -> list[Service
     return [indexer]
 
 
-_config_option = click.option(
-    "--config",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    envvar="KESTREL_CONFIG",
-    help="A YAML settings file.",
-)
+_config_option = config_option
 
 
 def _verbose_option(command: F) -> F:
@@ -268,7 +265,7 @@ def standalone_command(
     services = build_services(
         settings, executor=True, workers=1, threads=threads, health=health, scheduler=True
     )
-    run_services([*services, _webserver(settings, health)], management)
+    run_services([*services, api_service(settings, health)], management)
 
 
 @server_group.command("local")
@@ -315,7 +312,7 @@ def local_command(
                     update={"url": backends.elasticsearch_url}
                 ),
                 "security": local_security(settings, home),
-                "webserver": _local_webserver(settings, home),
+                "webserver": local_api_settings(settings, home),
             }
         )
         click.echo(f"Kafka listens on {backends.kafka_bootstrap}")
@@ -327,7 +324,7 @@ def local_command(
         services = build_services(
             settings, executor=True, workers=1, threads=threads, health=health, scheduler=True
         )
-        services.append(_webserver(settings, health))
+        services.append(api_service(settings, health))
         if deploy_paths or run_flow:
             services.append(_Demo(settings, list(deploy_paths), run_flow))
         run_services(services, management)
@@ -360,49 +357,6 @@ def local_security(settings: KestrelSettings, home: Path) -> SecuritySettings:
     return SecuritySettings(secret_key=SecretStr(key_file.read_text().strip()))
 
 
-def _webserver(settings: KestrelSettings, health: Health) -> Service:
-    from orchestrator.webserver.app import WebserverService
-
-    return WebserverService(
-        settings,
-        on_ready=lambda url: click.echo(f"The API listens on {url}"),
-        probe=health.probe("webserver"),
-    )
-
-
-def _local_webserver(settings: KestrelSettings, home: Path) -> WebserverSettings:
-    """The configured users, else an ``admin`` made once (its password printed once)."""
-    from orchestrator.webserver.auth import hash_secret
-    from orchestrator.webserver.settings import ApiUser
-
-    config = settings.webserver
-    if not _port_free(config.host, config.port):
-        click.echo(f"port {config.port} is busy: the API takes a free port (printed below)")
-        config = config.model_copy(update={"port": 0})
-    if config.auth.users or not config.auth.enabled:
-        return config
-    password_file = home / "admin.password"
-    if not password_file.exists():
-        home.mkdir(parents=True, exist_ok=True)
-        password_file.write_text(secrets.token_urlsafe(18))
-        password_file.chmod(0o600)
-        click.echo(f"API user: admin, password: {password_file.read_text()} (shown once)")
-    else:
-        click.echo(f"API user: admin, password in {password_file}")
-    user = ApiUser(username="admin", password_hash=hash_secret(password_file.read_text().strip()))
-    auth = config.auth.model_copy(update={"users": (user,)})
-    return config.model_copy(update={"auth": auth})
-
-
-def _port_free(host: str, port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind((host, port))
-        except OSError:
-            return False
-    return True
-
-
 @click.command("webserver")
 @_config_option
 @click.option("--host", help="Interface to listen on (default: webserver.host).")
@@ -429,7 +383,7 @@ def webserver_command(
         settings = settings.model_copy(
             update={"webserver": settings.webserver.model_copy(update=updates)}
         )
-    run_services([_webserver(settings, health)], management)
+    run_services([api_service(settings, health)], management)
 
 
 @click.command("hash-password")
@@ -475,40 +429,3 @@ class _Demo:
 
     def stop(self) -> None:
         self._stop.set()
-
-
-@click.group("topics")
-def topics_group() -> None:
-    """Create or describe Kestrel's topics."""
-
-
-@topics_group.command("create")
-@_config_option
-def topics_create_command(config: Path | None) -> None:
-    """Create missing topics (idempotent)."""
-    created = ensure_topics(settings_from(config))
-    for name in created:
-        click.echo(f"created {name}")
-    if not created:
-        click.echo("every topic exists")
-
-
-@topics_group.command("describe")
-@_config_option
-def topics_describe_command(config: Path | None) -> None:
-    """Show every topic: partitions, cleanup policy, and differences from the registry."""
-    from rich.console import Console
-    from rich.table import Table
-
-    from orchestrator.kafka import describe_topics
-
-    table = Table("topic", "exists", "partitions", "cleanup.policy", "problems")
-    for topic in describe_topics(settings_from(config)):
-        table.add_row(
-            topic.name,
-            "yes" if topic.exists else "no",
-            str(topic.partitions or ""),
-            topic.configs.get("cleanup.policy", ""),
-            "; ".join(topic.problems),
-        )
-    Console().print(table)
