@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from orchestrator.errors import OrchestratorError
 
-class PluginError(Exception):
+
+class PluginError(OrchestratorError):
     """Root of every error raised by the `plugins` package."""
