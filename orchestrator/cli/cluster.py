@@ -39,9 +39,7 @@ class Member:
     process: subprocess.Popen[bytes] | None = None
 
 
-def plan(
-    executors: int, workers: int, threads: int | None, base_port: int, optional: list[str]
-) -> list[Member]:
+def plan(executors: int, workers: int, threads: int | None, base_port: int) -> list[Member]:
     """The processes of a cluster: their names, command lines and management ports."""
     members: list[Member] = []
 
@@ -55,15 +53,9 @@ def plan(
         args = ["worker", "--instance-id", f"cluster-worker-{index}"]
         add(f"worker-{index}", [*args, "--threads", str(threads)] if threads else args)
     add("indexer", ["indexer", "--instance-id", "cluster-indexer"])
-    for command in optional:  # services that landed after this command was written
+    for command in ("scheduler", "webserver"):
         add(command, [command, "--instance-id", f"cluster-{command}"])
     return members
-
-
-def _optional_services() -> list[str]:
-    from orchestrator.cli.main import cli
-
-    return [name for name in ("scheduler", "webserver") if name in cli.commands]
 
 
 @click.command("cluster")
@@ -91,7 +83,7 @@ def cluster_command(
     settings = settings_from()
     home = data_dir or settings.data_dir / "cluster"
     backends = resolve_backends(home / "backends")
-    members = plan(executors, workers, threads, base_port, _optional_services())
+    members = plan(executors, workers, threads, base_port)
     env = {
         **os.environ,
         "KESTREL_KAFKA_BOOTSTRAP": backends.kafka_bootstrap,

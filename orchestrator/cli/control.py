@@ -184,5 +184,3 @@ def restart_command(execution_id: str, config: Path | None) -> None:
     command = RestartExecution(execution_id=execution_id)
     send_checked(settings_from(config), Action.RESTART, command)
 
-
-CONTROL_COMMANDS = [run_command, kill_command, resume_command, restart_command]

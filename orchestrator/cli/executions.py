@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.measure import Measurement
 from rich.table import Table
 
+from orchestrator.cli.lazy import LazyCommand, LazyGroup
 from orchestrator.cli.options import age, config_option, parse_labels
 from orchestrator.models.state import StateType
 from orchestrator.repository import ExecutionFilter, ExecutionSummary, Page, Repositories
@@ -52,7 +53,30 @@ def format_time(value: datetime | None) -> str:
     return value.astimezone().strftime("%Y-%m-%d %H:%M:%S") if value else ""
 
 
-@click.group("execution")
+_CONTROL = "orchestrator.cli.control"
+
+
+@click.group(
+    "execution",
+    cls=LazyGroup,
+    lazy_commands={
+        "kill": LazyCommand(
+            f"{_CONTROL}:kill_command",
+            "Kill an execution: running task runs are stopped, nothing new starts.",
+        ),
+        "restart": LazyCommand(
+            f"{_CONTROL}:restart_command", "Restart a failed execution from its failed task runs."
+        ),
+        "resume": LazyCommand(
+            f"{_CONTROL}:resume_command",
+            "Resume a paused execution (with the Pause's onResume inputs).",
+        ),
+        "run": LazyCommand(
+            f"{_CONTROL}:run_command",
+            "Create an execution of a deployed flow (exit codes as `kestrel flow test`).",
+        ),
+    },
+)
 def execution_group() -> None:
     """Find, run and control executions."""
 

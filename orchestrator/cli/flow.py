@@ -14,10 +14,24 @@ from pathlib import Path
 import click
 
 from orchestrator.cli.errors import EXIT_FAILED
+from orchestrator.cli.lazy import LazyCommand, LazyGroup
 from orchestrator.flows import FlowValidationError, check_source, find_flow_files, read_flow_source
 
 
-@click.group("flow")
+@click.group(
+    "flow",
+    cls=LazyGroup,
+    lazy_commands={
+        "deploy": LazyCommand(
+            "orchestrator.cli.deploy:deploy_command",
+            "Validate flows and publish a new revision of each one that changed.",
+        ),
+        "test": LazyCommand(
+            "orchestrator.cli.testrun:test_command",
+            "Run a flow in-process and print its final execution.",
+        ),
+    },
+)
 def flow_group() -> None:
     """Work with flow files."""
 
@@ -56,11 +70,3 @@ def validate_command(paths: tuple[Path, ...], strict: bool) -> None:
         click.echo(f"{failed} of {len(files)} flow file(s) invalid", err=True)
         sys.exit(EXIT_FAILED)
 
-
-def _register() -> None:
-    from orchestrator.cli.testrun import test_command
-
-    flow_group.add_command(test_command)
-
-
-_register()

@@ -1,76 +1,79 @@
-"""The ``kestrel`` command line."""
+"""The ``kestrel`` command line: every command is imported only when it runs."""
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
 import click
 
-from orchestrator.cli.errors import KestrelGroup
-from orchestrator.cli.flow import flow_group
-from orchestrator.cli.search import SEARCH_COMMANDS
+from orchestrator.cli.lazy import LazyCommand, LazyGroup
+
+_SERVICES = "orchestrator.cli.services"
+
+COMMANDS: dict[str, LazyCommand] = {
+    "execution": LazyCommand(
+        "orchestrator.cli.executions:execution_group", "Find, run and control executions."
+    ),
+    "executor": LazyCommand(
+        f"{_SERVICES}:executor_command", "Run an executor: advances executions, exactly once."
+    ),
+    "flow": LazyCommand("orchestrator.cli.flow:flow_group", "Work with flow files."),
+    "hash-password": LazyCommand(
+        f"{_SERVICES}:hash_password_command",
+        "Print the Argon2 hash of a password or token, for webserver.auth users and tokens.",
+    ),
+    "indexer": LazyCommand(
+        "orchestrator.cli.indexer:indexer_group",
+        "Run the indexer: mirror Kafka into Elasticsearch until Ctrl-C.",
+    ),
+    "kv": LazyCommand(
+        "orchestrator.cli.kv:kv_group", "Read and write KV pairs (the compacted `kv` topic)."
+    ),
+    "logs": LazyCommand(
+        "orchestrator.cli.logs:logs_command",
+        "Print the log lines of an execution (history from Elasticsearch).",
+    ),
+    "plugins": LazyCommand(
+        "orchestrator.cli.plugins:plugins_group",
+        "List the task and trigger types, and show how to use one.",
+    ),
+    "scheduler": LazyCommand(
+        f"{_SERVICES}:scheduler_command",
+        "Run a scheduler: fires the triggers of its partitions, each slot exactly once.",
+    ),
+    "secret-key": LazyCommand(
+        f"{_SERVICES}:secret_key_command",
+        "Print a new key for security.secret_key (KESTREL_SECURITY__SECRET_KEY).",
+    ),
+    "server": LazyCommand(f"{_SERVICES}:server_group", "Run every service in one process."),
+    "stats": LazyCommand(
+        "orchestrator.cli.stats:stats_command",
+        "Print dashboard figures: executions per state, durations, failing flows.",
+    ),
+    "topics": LazyCommand(
+        "orchestrator.cli.topics:topics_group", "Create or describe Kestrel's topics."
+    ),
+    "trigger": LazyCommand(
+        "orchestrator.cli.triggers:trigger_group",
+        "List and control triggers (schedules, flow triggers, webhooks).",
+    ),
+    "webserver": LazyCommand(
+        f"{_SERVICES}:webserver_command", "Serve the REST API (Kestra's /api/v1/main/...)."
+    ),
+    "worker": LazyCommand(
+        f"{_SERVICES}:worker_command",
+        "Run a worker: runs task runs and reports results, logs and heartbeats.",
+    ),
+}
+"""The top-level commands; their one-line helps are checked against the commands' own."""
 
 
-def _version() -> str:
-    try:
-        return version("kestrelflow")
-    except PackageNotFoundError:
-        return "unknown"
-
-
-def _register_runtime_commands(group: click.Group) -> None:
-    from orchestrator.cli.cluster import cluster_command
-    from orchestrator.cli.control import CONTROL_COMMANDS
-    from orchestrator.cli.deploy import deploy_command
-    from orchestrator.cli.kv import kv_group
-    from orchestrator.cli.plugins import plugins_group
-    from orchestrator.cli.services import (
-        executor_command,
-        hash_password_command,
-        scheduler_command,
-        secret_key_command,
-        server_group,
-        webserver_command,
-        worker_command,
-    )
-    from orchestrator.cli.topics import topics_group
-
-    flow_group.add_command(deploy_command)
-    server_group.add_command(cluster_command)
-    from orchestrator.cli.triggers import trigger_group
-
-    group.add_command(kv_group)
-    group.add_command(plugins_group)
-    for command in (
-        executor_command,
-        scheduler_command,
-        trigger_group,
-        worker_command,
-        server_group,
-        topics_group,
-        secret_key_command,
-        webserver_command,
-        hash_password_command,
-    ):
-        group.add_command(command)
-    execution = group.commands.get("execution")
-    if not isinstance(execution, click.Group):
-        execution = click.Group("execution", help="Run and control executions.")
-        group.add_command(execution)
-    for control in CONTROL_COMMANDS:
-        execution.add_command(control)
-
-
-@click.group(cls=KestrelGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(_version(), prog_name="kestrel")
+@click.group(
+    cls=LazyGroup,
+    lazy_commands=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.version_option(package_name="kestrelflow", prog_name="kestrel")
 def cli() -> None:
     """Kestrel: a Kafka-native workflow orchestrator."""
-
-
-cli.add_command(flow_group)
-for _search_command in SEARCH_COMMANDS:  # before the runtime: they join `execution`
-    cli.add_command(_search_command)
-_register_runtime_commands(cli)
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ from pydantic import SecretStr
 
 from orchestrator.cli.api_setup import api_service, local_api_settings
 from orchestrator.cli.context import default_instance_id, make_renderer, settings_from
+from orchestrator.cli.lazy import LazyCommand, LazyGroup
 from orchestrator.cli.logsetup import F, log_format_option
 from orchestrator.cli.management import (
     management_port_option,
@@ -240,7 +241,16 @@ def worker_command(
     run_services([worker], management)
 
 
-@click.group("server")
+@click.group(
+    "server",
+    cls=LazyGroup,
+    lazy_commands={
+        "cluster": LazyCommand(
+            "orchestrator.cli.cluster:cluster_command",
+            "Run every service as its own process, on embedded backends unless configured.",
+        )
+    },
+)
 def server_group() -> None:
     """Run every service in one process."""
 
