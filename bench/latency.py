@@ -1,0 +1,160 @@
+"""Open-loop latency of a standalone server, and the idle CPU of every process.
+
+Open loop: the 2-task flow (Log + Return) is submitted at fixed arrival rates, whatever
+the server's pace, as real traffic arrives; a closed loop (submit, wait, submit) would hide
+queueing. For each rate it prints the latency from the Create being sent to the terminal
+snapshot being observed on the ``executions`` topic (p50/p95/p99) and the achieved rate.
+Then, with nothing running, the CPU of the server and of the embedded broker over 10 s.
+It prints figures; it asserts nothing.
+
+    .venv/bin/python bench/latency.py [--rates 5,20,50,67,133] [--seconds 20] [--idle 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from throughput import NAMESPACE, percentile, prepare
+
+from orchestrator.backends import resolve_backends
+from orchestrator.kafka import TOPICS, KafkaProducer, TopicTail
+from orchestrator.models.execution import new_id
+from orchestrator.models.messages import CreateExecution
+from orchestrator.settings import KestrelSettings
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+class Observer(threading.Thread):
+    """Follows ``executions`` and records when each execution's terminal snapshot arrives."""
+
+    def __init__(self, settings: KestrelSettings) -> None:
+        super().__init__(daemon=True)
+        self.ended: dict[str, float] = {}
+        self.failed: set[str] = set()
+        self.changed = threading.Condition()
+        self._tail = TopicTail(settings, [TOPICS.executions])
+        self._stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self._stopping.is_set():
+            records = self._tail.poll(max_messages=5000, timeout=0.2)
+            now = time.monotonic()
+            for record in records:
+                execution = record.decoded(TOPICS.executions)
+                if execution is None or not execution.state.current.is_terminated:
+                    continue
+                self.ended.setdefault(execution.id, now)
+                if execution.state.current.value != "SUCCESS":
+                    self.failed.add(execution.id)
+            if records:
+                with self.changed:
+                    self.changed.notify_all()
+
+    def wait_for(self, ids: list[str], timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while not all(each in self.ended for each in ids):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self.changed.wait(left)
+        return True
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self.join(5)
+        self._tail.close()
+
+
+def open_loop(settings: KestrelSettings, observer: Observer, rate: float, seconds: float) -> None:
+    """Submit ``rate`` executions a second for ``seconds``; print latencies and the rate."""
+    count = max(1, int(rate * seconds))
+    sent: dict[str, float] = {}
+    with KafkaProducer(settings) as producer:
+        start = time.monotonic()
+        for index in range(count):
+            due = start + index / rate
+            pause = due - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)  # the arrival schedule itself, not a wait for a result
+            create = CreateExecution(
+                execution_id=new_id(), namespace=NAMESPACE, flow_id="two-tasks"
+            )
+            producer.send(TOPICS.execution_commands, create.execution_id, create)
+            producer.poll(0)
+            sent[create.execution_id] = time.monotonic()
+        producer.flush()
+        span = time.monotonic() - start
+    ids = list(sent)
+    finished = observer.wait_for(ids, timeout=300)
+    latencies = [(observer.ended[i] - sent[i]) * 1000 for i in ids if i in observer.ended]
+    failed = sum(1 for i in ids if i in observer.failed)
+    print(
+        f"{rate:>6.0f}/s ({rate * 60:>5,.0f}/min): achieved {count / span:6.1f}/s  latency ms "
+        f"p50 {percentile(latencies, 0.5):5.0f}  p95 {percentile(latencies, 0.95):5.0f}  "
+        f"p99 {percentile(latencies, 0.99):5.0f}  max {max(latencies):5.0f}  "
+        f"(n={len(latencies)}, failed {failed}{'' if finished else ', SOME DID NOT END'})",
+        flush=True,
+    )
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process (all its threads), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def idle_cpu(processes: dict[str, int], seconds: float) -> None:
+    """Print each process' CPU over ``seconds`` as a share of one core."""
+    before = {name: cpu_seconds(pid) for name, pid in processes.items()}
+    time.sleep(seconds)  # the measurement window
+    for name, pid in processes.items():
+        used = cpu_seconds(pid) - before[name]
+        print(f"idle CPU over {seconds:.0f}s: {name:<8} {used / seconds * 100:5.1f}% of a core")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rates", default="5,20,50,67,133", help="arrivals per second")
+    parser.add_argument("--seconds", type=float, default=20.0, help="per rate")
+    parser.add_argument("--idle", type=float, default=10.0, help="idle CPU window, seconds")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="kestrel-latency-"))
+    with resolve_backends(work / "backends") as backends:
+        settings, env = prepare(backends, work, "latency")
+        env["KESTREL_KAFKA__INSTANCE_ID"] = f"latency-{uuid.uuid4().hex[:6]}"
+        kestrel = Path(sys.executable).parent / "kestrel"
+        log = (work / "server.log").open("w")
+        server = subprocess.Popen(
+            [str(kestrel), "server", "standalone"], env=env, stdout=log, stderr=log
+        )
+        observer = Observer(settings)
+        observer.start()
+        try:
+            open_loop(settings, observer, rate=5, seconds=4)  # warm-up, printed too
+            for rate in (float(each) for each in args.rates.split(",")):
+                open_loop(settings, observer, rate, args.seconds)
+            observer.stop()
+            processes = {"server": server.pid}
+            broker = backends.embedded.pid if backends.embedded else None
+            if broker:
+                processes["broker"] = broker
+            time.sleep(3)  # let the last batches and index flushes settle before measuring
+            idle_cpu(processes, args.idle)
+        finally:
+            server.terminate()
+            server.wait(60)
+    print(f"(server log: {work / 'server.log'})")
+
+
+if __name__ == "__main__":
+    main()
