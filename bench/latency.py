@@ -145,11 +145,19 @@ def main() -> None:
     parser.add_argument("--rates", default="5,20,50,67,133", help="arrivals per second")
     parser.add_argument("--seconds", type=float, default=20.0, help="per rate")
     parser.add_argument("--idle", type=float, default=10.0, help="idle CPU window, seconds")
+    parser.add_argument(
+        "--idle-after",
+        type=float,
+        help="kafka.idle_after of the server (rest idle consumers; server local uses 0.5)",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="kestrel-latency-"))
     with resolve_backends(work / "backends") as backends:
         settings, env = prepare(backends, work, "latency")
         env["KESTREL_KAFKA__INSTANCE_ID"] = f"latency-{uuid.uuid4().hex[:6]}"
+        if args.idle_after is not None:
+            env["KESTREL_KAFKA__IDLE_AFTER"] = str(args.idle_after)
+        print(f"kafka.idle_after: {args.idle_after}")
         kestrel = Path(sys.executable).parent / "kestrel"
         log = (work / "server.log").open("w")
         server = subprocess.Popen(

@@ -17,7 +17,7 @@ import confluent_kafka
 
 from orchestrator.kafka import ConsumeError, KafkaConsumer, Record, TopicError, TopicPartition
 from orchestrator.kafka import from_confluent as kafka_error
-from orchestrator.kafka.consumer import fetch
+from orchestrator.kafka.idle import fetch
 from orchestrator.kafka.topics import TopicSpec
 from orchestrator.settings import KestrelSettings
 

@@ -89,6 +89,13 @@ class KafkaSettings(_Section):
     message_max_bytes: int = Field(default=MIB, ge=1000)
     admin_timeout: float = Field(default=10.0, gt=0)
     """Seconds to wait for the broker before reporting it unreachable."""
+    idle_after: float | None = Field(default=None, gt=0)
+    """Seconds without a record after which a consumer rests its fetches (None: never).
+
+    For brokers that answer empty fetches at once instead of waiting ``fetch.wait.max.ms``
+    (the embedded one): see `orchestrator.kafka.idle`. ``server local`` sets it."""
+    idle_probe: float = Field(default=0.1, gt=0)
+    """While resting, how often a consumer asks the broker whether its topics moved."""
 
     @field_validator("topic_prefix")
     @classmethod

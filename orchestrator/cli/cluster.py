@@ -22,7 +22,7 @@ import click
 
 from orchestrator.cli.context import settings_from
 from orchestrator.cli.errors import EXIT_FAILED
-from orchestrator.cli.services import local_security
+from orchestrator.cli.services import embedded_idle_after, local_security
 from orchestrator.kafka import ensure_topics
 
 _STOP_SECONDS = 60.0
@@ -89,6 +89,9 @@ def cluster_command(
         "KESTREL_KAFKA_BOOTSTRAP": backends.kafka_bootstrap,
         "KESTREL_ELASTICSEARCH_URL": backends.elasticsearch_url,
     }
+    idle_after = embedded_idle_after(settings, backends)
+    if idle_after is not None:
+        env["KESTREL_KAFKA__IDLE_AFTER"] = str(idle_after)
     try:
         kafka = settings.kafka.model_copy(update={"bootstrap": backends.kafka_bootstrap})
         ensure_topics(settings.model_copy(update={"kafka": kafka}))

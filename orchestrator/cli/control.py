@@ -183,4 +183,3 @@ def restart_command(execution_id: str, config: Path | None) -> None:
     """
     command = RestartExecution(execution_id=execution_id)
     send_checked(settings_from(config), Action.RESTART, command)
-

@@ -69,4 +69,3 @@ def validate_command(paths: tuple[Path, ...], strict: bool) -> None:
     if failed:
         click.echo(f"{failed} of {len(files)} flow file(s) invalid", err=True)
         sys.exit(EXIT_FAILED)
-

@@ -17,6 +17,7 @@ from typing import Protocol
 import click
 from pydantic import SecretStr
 
+from orchestrator.backends import Backends
 from orchestrator.cli.api_setup import api_service, local_api_settings
 from orchestrator.cli.context import default_instance_id, make_renderer, settings_from
 from orchestrator.cli.lazy import LazyCommand, LazyGroup
@@ -29,6 +30,7 @@ from orchestrator.cli.management import (
 from orchestrator.cli.options import config_option
 from orchestrator.jsonlog import service_context
 from orchestrator.kafka import ensure_topics
+from orchestrator.kafka.idle import EMBEDDED_IDLE_AFTER
 from orchestrator.management import Health, ManagementServer
 from orchestrator.secrets import SecretCodec
 from orchestrator.settings import KestrelSettings, SecuritySettings
@@ -317,7 +319,12 @@ def local_command(
     try:
         settings = settings.model_copy(
             update={
-                "kafka": settings.kafka.model_copy(update={"bootstrap": backends.kafka_bootstrap}),
+                "kafka": settings.kafka.model_copy(
+                    update={
+                        "bootstrap": backends.kafka_bootstrap,
+                        "idle_after": embedded_idle_after(settings, backends),
+                    }
+                ),
                 "elasticsearch": settings.elasticsearch.model_copy(
                     update={"url": backends.elasticsearch_url}
                 ),
@@ -340,6 +347,17 @@ def local_command(
         run_services(services, management)
     finally:
         backends.stop()
+
+
+def embedded_idle_after(settings: KestrelSettings, backends: Backends) -> float | None:
+    """``kafka.idle_after`` to use: rest idle consumers on the embedded broker by default.
+
+    The embedded broker answers empty fetches at once, so idle consumers would spin
+    (`orchestrator.kafka.idle`); a configured value, or an external broker, is left alone.
+    """
+    if settings.kafka.idle_after is not None or backends.embedded is None:
+        return settings.kafka.idle_after
+    return EMBEDDED_IDLE_AFTER
 
 
 def export_lines(kafka: str, elasticsearch: str, home: Path) -> list[str]:

@@ -10,6 +10,7 @@ import confluent_kafka
 
 from orchestrator.kafka._logging import with_logger
 from orchestrator.kafka.errors import ConsumeError, KafkaError, from_confluent
+from orchestrator.kafka.idle import FetchGate
 from orchestrator.kafka.records import Record, TopicPartition
 from orchestrator.kafka.topics import Topics, TopicSpec
 from orchestrator.management.lag import CONSUMER_LAG, PartitionLag
@@ -68,6 +69,7 @@ class KafkaConsumer:
         self._closed = False
         self._lag: list[PartitionLag] = []
         self._lag_due = 0.0
+        self._gate = FetchGate(self._consumer, settings.idle_after, settings.idle_probe)
         CONSUMER_LAG.register(self)
 
     def __enter__(self) -> KafkaConsumer:
@@ -153,7 +155,7 @@ class KafkaConsumer:
             error, self._pending = self._pending, None
             raise error
         try:
-            messages = fetch(self._consumer, max_messages, timeout)
+            messages = self._gate.fetch(max_messages, timeout)
             self._refresh_lag()
         except confluent_kafka.KafkaException as exc:
             raise from_confluent(exc, "consume") from exc
@@ -243,11 +245,15 @@ class KafkaConsumer:
 
     def pause(self, partitions: Iterable[TopicPartition]) -> None:
         """Stop fetching these partitions until ``resume``."""
-        self._consumer.pause([tp.to_confluent() for tp in partitions])
+        chosen = list(partitions)
+        self._gate.app_paused.update((tp.topic, tp.partition) for tp in chosen)
+        self._consumer.pause([tp.to_confluent() for tp in chosen])
 
     def resume(self, partitions: Iterable[TopicPartition]) -> None:
         """Fetch these partitions again."""
-        self._consumer.resume([tp.to_confluent() for tp in partitions])
+        chosen = list(partitions)
+        self._gate.app_paused.difference_update((tp.topic, tp.partition) for tp in chosen)
+        self._consumer.resume([tp.to_confluent() for tp in chosen])
 
     def close(self) -> None:
         """Leave the group cleanly (runs ``on_revoke``); safe to call twice."""
@@ -265,19 +271,3 @@ def _plain(callback: RevokeCallback) -> Callable[[Any, list[Any]], None]:
         callback([TopicPartition.from_confluent(tp) for tp in raw])
 
     return hook
-
-
-def fetch(
-    consumer: confluent_kafka.Consumer, max_messages: int, timeout: float
-) -> list[confluent_kafka.Message]:
-    """Wait up to ``timeout`` for a first message, then take what is already buffered.
-
-    ``Consumer.consume(n, timeout)`` waits for the whole ``timeout`` unless ``n`` messages
-    arrive, which would add its full timeout to every small batch.
-    """
-    first = consumer.poll(timeout)
-    if first is None:
-        return []
-    if max_messages <= 1:
-        return [first]
-    return [first, *consumer.consume(max_messages - 1, 0)]

@@ -10,8 +10,8 @@ from typing import TypeVar
 import confluent_kafka
 
 from orchestrator.kafka._logging import with_logger
-from orchestrator.kafka.consumer import fetch
 from orchestrator.kafka.errors import ConsumeError, DeserializationError, TopicError, from_confluent
+from orchestrator.kafka.idle import fetch
 from orchestrator.kafka.records import Record
 from orchestrator.kafka.topics import Topics, TopicSpec
 from orchestrator.models.base import KestrelModel

@@ -15,8 +15,8 @@ from typing import Any
 import confluent_kafka
 
 from orchestrator.kafka._logging import with_logger
-from orchestrator.kafka.consumer import fetch
 from orchestrator.kafka.errors import TopicError, from_confluent
+from orchestrator.kafka.idle import FetchGate
 from orchestrator.kafka.records import Record
 from orchestrator.kafka.topics import Topics, TopicSpec
 from orchestrator.settings import KafkaSettings, KestrelSettings, kafka_settings
@@ -75,6 +75,7 @@ class TopicTail:
                     )
                 assignment.append(confluent_kafka.TopicPartition(name, partition, start))
         self._consumer.assign(assignment)
+        self._gate = FetchGate(self._consumer, settings.idle_after, settings.idle_probe)
 
     def _offsets_since(
         self, name: str, partitions: list[int], since: datetime, timeout: float
@@ -95,7 +96,7 @@ class TopicTail:
     def poll(self, max_messages: int = 1000, timeout: float = 0.0) -> list[Record]:
         """Return the records available now (waiting up to ``timeout`` for a first one)."""
         records = []
-        for message in fetch(self._consumer, max_messages, timeout):
+        for message in self._gate.fetch(max_messages, timeout):
             error = message.error()
             if error is not None:
                 if error.code() == confluent_kafka.KafkaError._PARTITION_EOF:

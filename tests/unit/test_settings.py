@@ -213,3 +213,18 @@ def test_kafka_section_of_either_settings() -> None:
     settings = load_settings(kafka={"partitions": 2})
     assert kafka_settings(settings) is settings.kafka
     assert kafka_settings(settings.kafka) is settings.kafka
+
+
+def test_consumers_rest_on_the_embedded_broker_unless_configured() -> None:
+    from typing import Any, cast
+
+    from orchestrator.backends import Backends
+    from orchestrator.cli.services import embedded_idle_after
+    from orchestrator.kafka.idle import EMBEDDED_IDLE_AFTER
+
+    embedded = Backends("127.0.0.1:1", "http://127.0.0.1:2", embedded=cast(Any, object()))
+    external = Backends("127.0.0.1:1", "http://127.0.0.1:2")
+    assert embedded_idle_after(load_settings(), embedded) == EMBEDDED_IDLE_AFTER
+    assert embedded_idle_after(load_settings(), external) is None
+    configured = load_settings(kafka={"idle_after": 3.0})
+    assert embedded_idle_after(configured, embedded) == 3.0
