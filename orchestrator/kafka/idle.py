@@ -64,6 +64,7 @@ class FetchGate:
         self._probe_timeout = probe_timeout
         self._last_record = time.monotonic()
         self._baseline: dict[Key, int] | None = None  # paused partitions' high watermarks
+        self._next_probe = 0.0
         self._assignment: frozenset[Key] = frozenset()
         self.app_paused: set[Key] = set()
         """Partitions the application paused: the gate leaves them alone."""
@@ -90,15 +91,21 @@ class FetchGate:
     def _rest(self, max_messages: int, timeout: float) -> list[confluent_kafka.Message]:
         deadline = time.monotonic() + timeout
         while True:
-            if self._moved():
-                self._wake()
-                return fetch(self._consumer, max_messages, max(0.0, deadline - time.monotonic()))
-            left = deadline - time.monotonic()
+            now = time.monotonic()
+            # At most one probe per ``probe_every``, however often the caller polls: loops
+            # that poll side topics with no timeout at each turn must not pay a round trip.
+            if now >= self._next_probe:
+                self._next_probe = now + self._probe_every
+                if self._moved():
+                    self._wake()
+                    left = max(0.0, deadline - time.monotonic())
+                    return fetch(self._consumer, max_messages, left)
+            left = deadline - now
             if left <= 0:
                 return []
             # Serves callbacks (rebalances) while fetching nothing paused; a partition that
             # was just assigned is not paused and may deliver: then the gate wakes up.
-            first = self._consumer.poll(min(self._probe_every, left))
+            first = self._consumer.poll(max(0.0, min(self._next_probe - now, left)))
             if first is not None:
                 self._wake()
                 rest = self._consumer.consume(max_messages - 1, 0) if max_messages > 1 else []
@@ -123,6 +130,7 @@ class FetchGate:
         self._consumer.pause([confluent_kafka.TopicPartition(t, p) for t, p in baseline])
         self._assignment = assignment
         self._baseline = baseline
+        self._next_probe = time.monotonic() + self._probe_every
 
     def _moved(self) -> bool:
         """Whether a paused partition's end moved, or the assignment changed."""

@@ -107,3 +107,28 @@ def test_a_resting_tail_follows_new_records(kafka_settings: KafkaSettings) -> No
             assert time.monotonic() < deadline
             records += tail.poll(100, 0.1)
         assert sorted(record.key_str for record in records) == ["tail-1", "tail-2"]
+
+
+def test_polling_without_a_timeout_probes_at_most_once_per_interval(
+    kafka_settings: KafkaSettings,
+) -> None:
+    settings = resting_settings(kafka_settings)
+    ensure_topics(settings, [TOPICS.kills])
+    with TopicTail(settings, [TOPICS.kills], from_beginning=False) as tail:
+        gate = tail._gate
+        poll_until(lambda: tail.poll(100, 0.1), lambda: gate.resting, 30)
+        probes = 0
+        probe = gate._moved
+
+        def counted() -> bool:
+            nonlocal probes
+            probes += 1
+            return probe()
+
+        gate._moved = counted  # type: ignore[method-assign]
+        started = time.monotonic()
+        for _ in range(500):
+            assert tail.poll(100, 0) == []
+        elapsed = time.monotonic() - started
+        assert gate.resting
+        assert probes <= elapsed / settings.idle_probe + 2
