@@ -7,10 +7,11 @@ and its grace is over, `ResultReporter.give_up` ends the retries; what was not d
 is logged at ERROR. Those attempts are not lost: the worker's last heartbeat says STOPPED,
 or its heartbeats stop, and the executor runs them again as new attempts.
 
-Results have a producer of their own, used by one sender at a time: a producer raises the
-first failed delivery to whichever caller comes next, so on a shared producer a log
-line's sender could take (and drop) the failure of a result, which would then look
-delivered.
+Results have a producer of their own, and each result waits for its own acknowledgement
+(`KafkaProducer.deliver`): task threads reporting at once share the broker's round trips
+instead of queueing behind one another's flushes (a lock and a flush per result were the
+worker's largest wait at 4,000 executions/min), and one result's failure is never taken
+for another's.
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ class ResultReporter:
         """Create the producer of results (idempotent, not transactional)."""
         self._producer = KafkaProducer(settings, client_id=f"{client_id}-results")
         self._try_seconds = min(settings.kafka.admin_timeout, _TRY_SECONDS)
-        self._lock = threading.Lock()
         self._give_up = threading.Event()
 
     def report(self, result: WorkerTaskResult) -> bool:
@@ -46,22 +46,22 @@ class ResultReporter:
         A failed try sends the result again: the engine ignores a duplicate.
         """
         delay = _FIRST_DELAY
-        with self._lock:
-            while not self._give_up.is_set():
-                try:
-                    self._producer.send(TOPICS.worker_results, result.execution_id, result)
-                    self._producer.flush(self._try_seconds)
-                    return True
-                except KafkaError as exc:
-                    log.warning(
-                        "result of task run %s not delivered yet (%s); trying again in %.1f s",
-                        result.task_run_id,
-                        exc,
-                        delay,
-                    )
-                if self._give_up.wait(delay):  # backoff, cut short by a stop
-                    break
-                delay = min(delay * 2, _MAX_DELAY)
+        while not self._give_up.is_set():
+            try:
+                self._producer.deliver(
+                    TOPICS.worker_results, result.execution_id, result, self._try_seconds
+                )
+                return True
+            except KafkaError as exc:
+                log.warning(
+                    "result of task run %s not delivered yet (%s); trying again in %.1f s",
+                    result.task_run_id,
+                    exc,
+                    delay,
+                )
+            if self._give_up.wait(delay):  # backoff, cut short by a stop
+                break
+            delay = min(delay * 2, _MAX_DELAY)
         log.error(
             "result of task run %s (execution %s, attempt %d, %s) was NOT delivered: the worker "
             "stopped first; the executor will run the attempt again once it declares worker %s "

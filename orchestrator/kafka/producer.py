@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -30,6 +31,22 @@ ModelT = TypeVar("ModelT", bound=KestrelModel)
 _ResultT = TypeVar("_ResultT")
 
 HeaderValues = Mapping[str, str | bytes]
+
+
+_DELIVERY_SLICE = 0.005
+"""Seconds between checks of a record's acknowledgement in `KafkaProducer.deliver`."""
+
+
+class _Delivery:
+    """The outcome of one record, reported by librdkafka on whichever thread polls."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.error: confluent_kafka.KafkaError | None = None
+
+    def report(self, error: confluent_kafka.KafkaError | None, message: Any) -> None:
+        self.error = error
+        self.done.set()
 
 
 class KafkaProducer:
@@ -147,6 +164,38 @@ class KafkaProducer:
             except confluent_kafka.KafkaException as exc:
                 raise from_confluent(exc, "produce", topic=name, key=key) from exc
         self._producer.poll(0)
+
+    def deliver(self, topic: TopicSpec[ModelT], key: str, value: ModelT, timeout: float) -> None:
+        """Send one record and wait for its own acknowledgement; safe from many threads.
+
+        Unlike ``send`` then ``flush``, a caller waits for its record only, neither for the
+        others queued nor behind a lock, so concurrent callers share the broker's round
+        trips (librdkafka batches their records) and one's failure is never another's.
+
+        Raises:
+            ProduceError: This record failed, or was not acknowledged within ``timeout``.
+        """
+        name = self.topics.name(topic)
+        outcome = _Delivery()
+        try:
+            self._producer.produce(
+                name, key=encode_key(key), value=encode(value), on_delivery=outcome.report
+            )
+        except BufferError:
+            raise ProduceError(name, "local queue full (broker too slow?)", key=key) from None
+        except confluent_kafka.KafkaException as exc:
+            raise from_confluent(exc, "produce", topic=name, key=key) from exc
+        deadline = time.monotonic() + timeout
+        while not outcome.done.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise ProduceError(
+                    name, f"not acknowledged within {timeout:g} s", key=key, retriable=True
+                )
+            # Short slices: another thread's poll may serve this record's report.
+            self._producer.poll(min(_DELIVERY_SLICE, left))
+        if outcome.error is not None:
+            raise from_confluent(outcome.error, "produce", topic=name, key=key)
 
     def poll(self, timeout: float = 0) -> None:
         """Serve delivery reports; raises the first failed delivery as ``ProduceError``."""
