@@ -270,7 +270,9 @@ class ExecutorProcessor:
             for letter in letters:
                 self._producer.send(TOPICS.dead_letters, letter.key or "", letter)
             if events:
-                self._producer.send_offsets(self._consumer)
+                self._producer.send_offsets(
+                    self._consumer, records=[incoming.record for incoming in events]
+                )
             self._producer.commit()
         except TransactionError as exc:
             self._abort()

@@ -201,7 +201,7 @@ class WorkerService:
                     TOPICS.worker_results, task.task_run.execution_id, started(task, self.worker_id)
                 )
                 tasks.append(task)
-            self._tx.send_offsets(self._consumer)
+            self._tx.send_offsets(self._consumer, records=records)
             self._tx.commit()
         except BaseException:
             with contextlib.suppress(KafkaError):  # keep the first error

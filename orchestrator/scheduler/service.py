@@ -259,7 +259,7 @@ class SchedulerService:
             decided = time.monotonic()
             self._produce(batch, now)
             if records:
-                self._producer.send_offsets(self._consumer)
+                self._producer.send_offsets(self._consumer, records=records)
             self._producer.commit()
             self._log_slow(batch, len(records), started, decided)
         except TransactionError as exc:
