@@ -78,8 +78,9 @@ def test_committed_transaction_visible_aborted_one_not(kafka_settings: KafkaSett
     assert keys == ["committed-1", "committed-2", "committed-3"]
 
 
+@pytest.mark.parametrize("from_records", [False, True], ids=["positions", "records"])
 def test_consume_transform_produce_commits_offsets_in_the_transaction(
-    kafka_settings: KafkaSettings,
+    kafka_settings: KafkaSettings, from_records: bool
 ) -> None:
     ensure_topics(kafka_settings, [TOPICS.execution_commands, TOPICS.kills])
     with KafkaProducer(kafka_settings) as feeder:
@@ -96,7 +97,7 @@ def test_consume_transform_produce_commits_offsets_in_the_transaction(
             for record in records:
                 command = record.decoded_value(TOPICS.execution_commands)
                 producer.send(TOPICS.kills, record.key_str or "", kill(command.execution_id))
-            producer.send_offsets(consumer)
+            producer.send_offsets(consumer, records=records if from_records else None)
         committed = consumer.raw.committed(
             [tp.to_confluent() for tp in consumer.assignment()], timeout=10
         )
