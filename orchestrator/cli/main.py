@@ -23,6 +23,7 @@ def _register_runtime_commands(group: click.Group) -> None:
     from orchestrator.cli.control import CONTROL_COMMANDS
     from orchestrator.cli.deploy import deploy_command
     from orchestrator.cli.kv import kv_group
+    from orchestrator.cli.namespaces import namespace_group
     from orchestrator.cli.plugins import plugins_group
     from orchestrator.cli.services import (
         executor_command,
@@ -40,6 +41,7 @@ def _register_runtime_commands(group: click.Group) -> None:
     from orchestrator.cli.triggers import trigger_group
 
     group.add_command(kv_group)
+    group.add_command(namespace_group)
     group.add_command(plugins_group)
     for command in (
         executor_command,

@@ -313,3 +313,30 @@ def test_toggle_disables_a_trigger_through_the_scheduler(
         return bool(found) and found[0].disabled
 
     _wait_until(disabled, "the scheduler never disabled the trigger")
+
+
+def test_working_directory_files_namespace_files_and_cache(
+    settings: KestrelSettings, standalone: KestrelProcess, watcher: SnapshotWatcher, tmp_path: Path
+) -> None:
+    from runtime_helpers import kestrel_cli
+
+    scripts = tmp_path / "ns" / "scripts"
+    scripts.mkdir(parents=True)
+    (scripts / "hello.py").write_text("print('hello from the namespace')\n")
+    (scripts / "skip.py").write_text("raise SystemExit(1)\n")
+    (tmp_path / "ns" / "notes.txt").write_text("not included\n")
+    uploaded = kestrel_cli(
+        settings, "namespace", "files", "upload", "kestrel.plugins", str(tmp_path / "ns")
+    )
+    assert uploaded.exit_code == 0, uploaded.output
+    listed = kestrel_cli(settings, "namespace", "files", "list", "kestrel.plugins")
+    assert listed.output.split() == ["notes.txt", "scripts/hello.py", "scripts/skip.py"]
+
+    first = run_flow(settings, watcher, "workdir-files", timeout=120)
+    assert first.state.current.value == "SUCCESS", (states(first), standalone.output()[-3000:])
+    assert sorted(outputs_of(first, "wdir")["outputFiles"]) == ["out/cached.txt", "out/hello.txt"]
+    assert outputs_of(first, "report")["value"] == "hello from the namespace / none"
+    # The second execution starts from the cache the first one saved.
+    second = run_flow(settings, watcher, "workdir-files", timeout=120)
+    assert second.state.current.value == "SUCCESS", (states(second), standalone.output()[-3000:])
+    assert outputs_of(second, "report")["value"] == f"hello from the namespace / {first.id}"
