@@ -43,8 +43,11 @@ def _storage() -> Storage:
 
 @pass_context
 def read(context: Context, path: Any) -> str:
-    """Return the text of an internal storage file of the flow's namespace, or of a
-    namespace file (a path that is not a URI, as ``kestrel namespace files`` stores it)."""
+    """Return the text of a file of the flow's namespace.
+
+    ``path`` is an internal storage URI, or else the path of a namespace file (as
+    ``kestrel namespace files upload`` stores it).
+    """
     namespace = _namespace(context)
     if not is_storage_uri(path):
         if namespace is None:
