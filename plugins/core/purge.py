@@ -3,8 +3,8 @@
 Executions are deleted the way the API deletes one: a ``DeleteExecution`` command to the
 executor, the only writer of execution state, which writes the tombstone on the compacted
 ``executions`` topic; the indexer then removes the execution and its task runs from the
-index. Logs are deleted from the log index (the ``logs`` topic drops them by retention),
-files from the internal storage.
+index. Logs and metrics are deleted from their indices (the ``logs`` and ``metrics`` topics
+drop them by retention), files from the internal storage.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ class PurgeExecutions(RunnableTask):
     purge_log: bool = True
     """Delete their log lines."""
     purge_metric: bool = True
-    """Delete their metrics (Kestrel keeps metrics in the ``metrics`` topic only)."""
+    """Delete their metrics from the metric index."""
     purge_storage: bool = True
     """Delete their files of the internal storage."""
     batch_size: int = Field(default=100, ge=1)
@@ -95,6 +95,8 @@ class PurgeExecutions(RunnableTask):
                 for execution_id, flow_namespace, flow in found:
                     if self.purge_log:
                         counts["logsCount"] += _purge_logs(repositories, execution_id)
+                    if self.purge_metric:
+                        counts["metricsCount"] += _purge_metrics(repositories, execution_id)
                     if self.purge_storage:
                         counts["storagesCount"] += _purge_files(
                             ctx, flow_namespace, flow, execution_id
@@ -188,6 +190,23 @@ def _purge_logs(repositories: Repositories, execution_id: str) -> int:
     from orchestrator.repository.logs import LogFilter
 
     return repositories.logs.delete(LogFilter(execution_id=execution_id))
+
+
+def _purge_metrics(repositories: Repositories, execution_id: str) -> int:
+    from orchestrator.repository.admin import translated
+    from orchestrator.repository.indices import IndexKind
+
+    index = repositories.names.search_target(IndexKind.METRICS)
+    with translated(repositories.client, "deleting metrics"):
+        response = repositories.client.delete_by_query(
+            index=index,
+            query={"term": {"executionId": execution_id}},
+            conflicts="proceed",
+            refresh=True,
+            ignore_unavailable=True,
+            allow_no_indices=True,
+        ).body
+    return int(response.get("deleted", 0))
 
 
 def _purge_files(ctx: RunContext, namespace: str, flow_id: str, execution_id: str) -> int:

@@ -286,10 +286,13 @@ def test_purge_tasks_remove_executions_and_logs(
         assert repositories.logs.count(info) == 0
         assert repositories.logs.count(warn) == 2
 
+        storage = LocalStorage(settings.storage.base_dir)
+        kept = storage.put(f"kestrel.plugins/noisy/executions/{noisy[0].id}/tasks/x/f.txt", b"x")
         purged = run_flow(settings, watcher, "purge-executions")
         assert purged.state.current.value == "SUCCESS", standalone.output()[-2000:]
         outputs = outputs_of(purged, "purge")
         assert outputs["executionsCount"] == 2 and outputs["logsCount"] == 2, outputs
+        assert outputs["storagesCount"] == 1 and not storage.exists(kept)
         assert repositories.logs.count(of_noisy) == 0
         _wait_until(lambda: repositories.executions.count(succeeded) == 0, "still indexed")
     # The executor wrote tombstones: the compacted topic no longer holds the executions.
