@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import elasticsearch
 from elasticsearch import Elasticsearch
 
 from orchestrator.models.messages import LogEntry
@@ -172,17 +173,20 @@ class LogRepository:
             SearchFailedError: Elasticsearch refused the deletion.
         """
         with translated(self._client, "deleting logs"):
-            self._client.indices.refresh(
-                index=self._index, ignore_unavailable=True, allow_no_indices=True
-            )
-            response = self._client.delete_by_query(
-                index=self._index,
-                query=log_query(criteria),
-                conflicts="proceed",
-                refresh=True,
-                ignore_unavailable=True,
-                allow_no_indices=True,
-            ).body
+            try:
+                self._client.indices.refresh(
+                    index=self._index, ignore_unavailable=True, allow_no_indices=True
+                )
+                response = self._client.delete_by_query(
+                    index=self._index,
+                    query=log_query(criteria),
+                    conflicts="proceed",
+                    refresh=True,
+                    ignore_unavailable=True,
+                    allow_no_indices=True,
+                ).body
+            except elasticsearch.NotFoundError:
+                return 0  # no line was ever indexed
         return int(response.get("deleted", 0))
 
     def count(self, criteria: LogFilter) -> int:

@@ -193,19 +193,24 @@ def _purge_logs(repositories: Repositories, execution_id: str) -> int:
 
 
 def _purge_metrics(repositories: Repositories, execution_id: str) -> int:
+    import elasticsearch
+
     from orchestrator.repository.admin import translated
     from orchestrator.repository.indices import IndexKind
 
     index = repositories.names.search_target(IndexKind.METRICS)
     with translated(repositories.client, "deleting metrics"):
-        response = repositories.client.delete_by_query(
-            index=index,
-            query={"term": {"executionId": execution_id}},
-            conflicts="proceed",
-            refresh=True,
-            ignore_unavailable=True,
-            allow_no_indices=True,
-        ).body
+        try:
+            response = repositories.client.delete_by_query(
+                index=index,
+                query={"term": {"executionId": execution_id}},
+                conflicts="proceed",
+                refresh=True,
+                ignore_unavailable=True,
+                allow_no_indices=True,
+            ).body
+        except elasticsearch.NotFoundError:
+            return 0  # no metric was ever indexed
     return int(response.get("deleted", 0))
 
 
