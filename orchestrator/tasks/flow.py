@@ -246,9 +246,11 @@ class Pause(FlowableTask):
 class WorkingDirectory(_TasksFlowable):
     """Run ``tasks`` one after the other in one shared folder (files persist between them).
 
-    ``inputFiles`` are written into the folder before the first task. Each child runs on a
-    worker in the same folder; it is saved to the internal storage after each child, so
-    the next one finds it on any worker.
+    A new folder gets the saved ``cache``, the ``namespaceFiles`` and the ``inputFiles``,
+    in that order. Each child runs on a worker in the same folder; it is saved to the
+    internal storage after each child, so the next one finds it on any worker. After the
+    tasks, an internal task (``<id>_end``) stores the ``outputFiles`` (the
+    WorkingDirectory's ``outputs.<id>.outputFiles``) and saves the cache.
 
     Example:
         ```yaml
