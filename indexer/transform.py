@@ -37,8 +37,10 @@ SOURCE_TOPICS: tuple[TopicSpec[Any], ...] = (
     TOPICS.triggers,
     TOPICS.logs,
     TOPICS.metrics,
+    TOPICS.kv,
 )
-"""The topics the indexer mirrors."""
+"""The topics the indexer mirrors (``kv`` is only checked: its malformed records are
+dead-lettered here, once, since every other reader of it is a per-process tail)."""
 
 Op = Literal["index", "delete"]
 
@@ -180,6 +182,8 @@ class Transformer:
             return self._execution(key, value, record)
         if spec is TOPICS.logs or spec is TOPICS.metrics:
             return self._entry(value, record)
+        if spec is TOPICS.kv:
+            return Transformed()  # decoded, so well-formed; KV pairs are not searched
         return Transformed(failure=f"the indexer does not read topic {record.topic}")
 
     def _keyed(self, kind: IndexKind, key: str, value: Any, record: Record) -> Transformed:

@@ -3,8 +3,10 @@
 Each child runs in ``<scratch>/kestrel-workdirs/<WorkingDirectory run id>``. After a child
 (whatever its end), the folder is archived to the internal storage with a ``latest`` marker
 naming that attempt; the next child uses the local folder when its own marker is the latest,
-else restores the archive (it ran elsewhere, or this worker restarted). A new folder gets
-the WorkingDirectory's ``inputFiles`` first.
+else restores the archive (it ran elsewhere, or this worker restarted). A new folder gets,
+in Kestra's order, the WorkingDirectory's saved ``cache``, its ``namespaceFiles`` and its
+``inputFiles``; its internal end task (`WorkingDirectoryEnd`) stores ``outputFiles`` and
+saves the cache.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from typing import TYPE_CHECKING, Any
 
 from orchestrator.errors import OrchestratorError
 from orchestrator.models.workdir import SharedDirectory
+from orchestrator.namespace_files import NamespaceFiles, NamespaceFilesError, stage
 from orchestrator.storage import StorageFileNotFoundError, is_storage_uri
+from orchestrator.workdir_cache import WorkdirCache, cache_prefix, restore_cache
 
 if TYPE_CHECKING:
     from orchestrator.plugin import RunContext
@@ -60,13 +64,7 @@ def shared_working_directory(ctx: RunContext, shared: SharedDirectory) -> Iterat
             shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir(parents=True)
             if latest is None:
-                _write_input_files(ctx, shared, folder)
-                if shared.ignored:
-                    ctx.logger.warn(
-                        f"WorkingDirectory '{shared.task_id}': {', '.join(shared.ignored)} "
-                        "not supported yet and ignored; give outputFiles to the task that "
-                        "makes the files"
-                    )
+                _prepare(ctx, shared, folder, prefix)
             else:
                 _restore(ctx.storage.get(f"{prefix}/folder.tar.gz"), folder)
         try:
@@ -79,6 +77,30 @@ def shared_working_directory(ctx: RunContext, shared: SharedDirectory) -> Iterat
             ctx.storage.put(f"{prefix}/folder.tar.gz", _archive(folder))
             ctx.storage.put(f"{prefix}/latest", stamp.encode())
             (folder / MARKER).write_text(stamp)
+
+
+def _prepare(ctx: RunContext, shared: SharedDirectory, folder: Path, prefix: str) -> None:
+    """Fill a new folder: the saved cache, the namespace files, then the input files."""
+    run = ctx.task_run
+    if shared.cache is not None:
+        cache = WorkdirCache.model_validate(shared.cache)
+        where = cache_prefix(run.namespace, run.flow_id, shared.task_id)
+        if restore_cache(ctx.storage, where, cache.ttl, folder):
+            ctx.logger.debug(f"WorkingDirectory '{shared.task_id}': cache restored")
+            ctx.storage.put(f"{prefix}/cache-restored", str(time.time()).encode())
+    if shared.namespace_files is not None:
+        config = NamespaceFiles.model_validate(shared.namespace_files)
+        try:
+            stage(ctx.storage, run.namespace, folder, config, ctx.logger.warn)
+        except NamespaceFilesError as exc:
+            raise WorkingDirectoryError(str(exc)) from exc
+    _write_input_files(ctx, shared, folder)
+
+
+def cache_restored_at(ctx: RunContext, shared: SharedDirectory) -> float:
+    """When the cache was restored into the folder (epoch seconds; 0: it was not)."""
+    stamp = _read(ctx, f"{_prefix(ctx, shared)}/cache-restored")
+    return float(stamp) if stamp else 0.0
 
 
 def _prefix(ctx: RunContext, shared: SharedDirectory) -> str:
@@ -156,4 +178,4 @@ def _lock(key: str) -> threading.Lock:
         return _locks.setdefault(key, threading.Lock())
 
 
-__all__ = ["MARKER", "WorkingDirectoryError", "shared_working_directory"]
+__all__ = ["MARKER", "WorkingDirectoryError", "cache_restored_at", "shared_working_directory"]

@@ -36,6 +36,7 @@ def kestrel_cli(settings: KestrelSettings, *args: str) -> Result:
         "KESTREL_KAFKA_PARTITIONS": str(settings.kafka.partitions),
         "KESTREL_ELASTICSEARCH_URL": settings.elasticsearch.url,
         "KESTREL_ELASTICSEARCH_INDEX_PREFIX": settings.elasticsearch.index_prefix,
+        "KESTREL_STORAGE__BASE_DIR": str(settings.storage.base_dir),
     }
     return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
 

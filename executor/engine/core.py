@@ -31,6 +31,7 @@ from executor.engine.resolve import Branches, current_branch, resolve, sequentia
 from executor.engine.results import apply_child_ended, apply_worker_lost, apply_worker_result
 from executor.engine.variables import execution_variables, run_variables
 from executor.engine.work import Work
+from executor.engine.workdir import end_outputs
 from orchestrator.models.duration import parse_duration
 from orchestrator.models.execution import Execution, TaskRun, Timer, TimerKind, new_id
 from orchestrator.models.messages import (
@@ -52,7 +53,7 @@ from orchestrator.models.messages import (
 )
 from orchestrator.models.state import State, StateType
 from orchestrator.tasks.base import FlowableTask, LogLevel
-from orchestrator.tasks.flow import Pause, Subflow
+from orchestrator.tasks.flow import Pause, Subflow, WorkingDirectory
 from orchestrator.templating import TemplateError, TemplateRenderer
 
 Event = ExecutionCommand | WorkerTaskResult
@@ -294,7 +295,15 @@ def _resolve_flowables(work: Work) -> None:
             if all(child.state.current.is_terminated for child in children):
                 state = StateType.KILLED
         if state is not None:
-            work.set_run_state(current.id, state)
+            outputs = (
+                end_outputs(work, current, task) if isinstance(task, WorkingDirectory) else None
+            )
+            if outputs is not None:
+                work.set_run_state(
+                    current.id, state, outputs={**(current.outputs or {}), **outputs}
+                )
+            else:
+                work.set_run_state(current.id, state)
 
 
 def _update_execution_state(work: Work) -> None:

@@ -33,6 +33,7 @@ from orchestrator.tasks.flow import (
     Pause,
     Switch,
     WaitFor,
+    WorkingDirectory,
 )
 from orchestrator.templating import TemplateError, TemplateRenderer
 
@@ -146,6 +147,8 @@ def branches_of(run: TaskRun, task: FlowableTask) -> Branches | None:
         tasks = resolve(node.task for node in task.tasks)
     elif isinstance(task, WaitFor):
         return wait_for.iteration_branches(run, task, errors, finally_)
+    elif isinstance(task, WorkingDirectory):
+        tasks = resolve(task.run_tasks)  # with its internal end task
     else:
         tasks = resolve(getattr(task, "tasks", []))  # Sequential, Parallel, AllowFailure, Pause
     return Branches(tasks, errors, finally_)

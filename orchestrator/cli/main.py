@@ -31,6 +31,7 @@ COMMANDS: dict[str, LazyCommand] = {
         "orchestrator.cli.logs:logs_command",
         "Print the log lines of an execution (history from Elasticsearch).",
     ),
+    "namespace": LazyCommand("orchestrator.cli.namespaces:namespace_group", "Manage namespaces."),
     "plugins": LazyCommand(
         "orchestrator.cli.plugins:plugins_group",
         "List the task and trigger types, and show how to use one.",

@@ -50,7 +50,7 @@ class KafkaKvStore(KvStore):
             try:
                 entry = decode_or_tombstone(TOPICS.kv, record.value)
             except DeserializationError as exc:
-                # Every process tails the topic: one dead letter each would repeat it.
+                # Every process tails the topic: the indexer dead-letters it, once.
                 log.warning(
                     "skipping a malformed KV pair %r at %s[%d]@%d: %s",
                     key,

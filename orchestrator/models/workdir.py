@@ -22,8 +22,12 @@ class SharedDirectory(KestrelModel):
     """The WorkingDirectory's task id."""
     input_files: dict[str, Any] | str | None = None
     """The WorkingDirectory's ``inputFiles`` (unrendered), written when the folder is new."""
+    namespace_files: dict[str, Any] | None = None
+    """The WorkingDirectory's ``namespaceFiles``, copied in when the folder is new."""
+    cache: dict[str, Any] | None = None
+    """The WorkingDirectory's ``cache`` (``patterns``, ``ttl``), restored into a new folder."""
     ignored: list[str] = Field(default_factory=list)
-    """Properties of the WorkingDirectory Kestrel does not apply yet, warned about once."""
+    """No longer set (every property applies); kept so that older messages still parse."""
 
 
 __all__ = ["SharedDirectory"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -270,6 +270,28 @@ class ExecutionRepository:
                 ignore_unavailable=True,
             ).body
         return int(response.get("count", 0))
+
+    def iterate(
+        self, criteria: ExecutionFilter, *, page_size: int = 500
+    ) -> Iterator[ExecutionSummary]:
+        """Every matching execution, oldest first, a page at a time (``search_after``)."""
+        after: list[Any] | None = None
+        while True:
+            with translated(self._client, "searching executions"):
+                response = self._client.search(
+                    index=self._executions,
+                    query=execution_query(criteria),
+                    sort=parse_sort("start:asc"),
+                    size=page_size,
+                    search_after=after,
+                    source_includes=_SUMMARY_FIELDS,
+                    ignore_unavailable=True,
+                ).body
+            hits = response.get("hits", {}).get("hits", [])
+            yield from (ExecutionSummary.from_document(hit["_source"]) for hit in hits)
+            if len(hits) < page_size:
+                return
+            after = list(hits[-1]["sort"])
 
     def get(self, execution_id: str) -> Execution | None:
         """The latest indexed snapshot of an execution, or None."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import elasticsearch
 from elasticsearch import Elasticsearch
 
 from orchestrator.models.messages import LogEntry
@@ -40,6 +41,7 @@ class LogFilter:
         end: Logged before.
         namespace: This namespace and the ones under it.
         flow_id: Lines of executions of this flow id.
+        levels: Only these levels (all when empty).
     """
 
     execution_id: str | None = None
@@ -51,6 +53,7 @@ class LogFilter:
     end: datetime | None = None
     namespace: str | None = None
     flow_id: str | None = None
+    levels: tuple[LogLevel, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,9 @@ def log_query(criteria: LogFilter) -> Query:
         time_range("@timestamp", criteria.start, criteria.end),
         namespace_filter(criteria.namespace) if criteria.namespace else None,
         {"term": {"flowId": criteria.flow_id}} if criteria.flow_id else None,
+        {"terms": {"level": [level.value for level in criteria.levels]}}
+        if criteria.levels
+        else None,
     ]
     return bool_query(filters)
 
@@ -158,6 +164,30 @@ class LogRepository:
             if page.next_cursor is None:
                 return
             cursor = page.next_cursor
+
+    def delete(self, criteria: LogFilter) -> int:
+        """Delete the matching lines (the index is refreshed first); return how many.
+
+        Raises:
+            SearchUnavailableError: Elasticsearch cannot be reached.
+            SearchFailedError: Elasticsearch refused the deletion.
+        """
+        with translated(self._client, "deleting logs"):
+            try:
+                self._client.indices.refresh(
+                    index=self._index, ignore_unavailable=True, allow_no_indices=True
+                )
+                response = self._client.delete_by_query(
+                    index=self._index,
+                    query=log_query(criteria),
+                    conflicts="proceed",
+                    refresh=True,
+                    ignore_unavailable=True,
+                    allow_no_indices=True,
+                ).body
+            except elasticsearch.NotFoundError:
+                return 0  # no line was ever indexed
+        return int(response.get("deleted", 0))
 
     def count(self, criteria: LogFilter) -> int:
         """How many lines match."""

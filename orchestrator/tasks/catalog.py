@@ -86,6 +86,10 @@ BUILTIN_TASKS: dict[str, tuple[str, tuple[str, ...]]] = {
         f"{_FLOW}:WorkingDirectory",
         _kestra("flow", "WorkingDirectory", "io.kestra.core.tasks.flows.WorkingDirectory"),
     ),
+    "kestrel.core.flow.WorkingDirectoryEnd": (
+        "orchestrator.tasks.workdir_end:WorkingDirectoryEnd",
+        (),
+    ),
     "kestrel.core.flow.ForEachItem": (
         "orchestrator.tasks.foreach_item:ForEachItem",
         _kestra("flow", "ForEachItem", "io.kestra.core.tasks.flows.ForEachItem"),

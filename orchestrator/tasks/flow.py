@@ -6,12 +6,15 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from orchestrator.models.base import KestrelModel
 from orchestrator.models.duration import Duration, DurationOrTemplate
 from orchestrator.models.inputs import InputRef
+from orchestrator.namespace_files import NamespaceFiles
 from orchestrator.tasks.base import FlowableTask, Task, TaskRef
+from orchestrator.tasks.workdir_end import END_SUFFIX, WorkingDirectoryEnd
+from orchestrator.workdir_cache import WorkdirCache
 
 
 class _TasksFlowable(FlowableTask):
@@ -243,9 +246,11 @@ class Pause(FlowableTask):
 class WorkingDirectory(_TasksFlowable):
     """Run ``tasks`` one after the other in one shared folder (files persist between them).
 
-    ``inputFiles`` are written into the folder before the first task. Each child runs on a
-    worker in the same folder; it is saved to the internal storage after each child, so
-    the next one finds it on any worker.
+    A new folder gets the saved ``cache``, the ``namespaceFiles`` and the ``inputFiles``,
+    in that order. Each child runs on a worker in the same folder; it is saved to the
+    internal storage after each child, so the next one finds it on any worker. After the
+    tasks, an internal task (``<id>_end``) stores the ``outputFiles`` (the
+    WorkingDirectory's ``outputs.<id>.outputFiles``) and saves the cache.
 
     Example:
         ```yaml
@@ -266,11 +271,35 @@ class WorkingDirectory(_TasksFlowable):
     input_files: dict[str, Any] | str | None = None
     """Files written into the folder first: name -> content (a ``kestrel://`` URI is copied)."""
     output_files: list[str] = Field(default_factory=list)
-    """Accepted for Kestra flows; the children's own ``outputFiles`` store files."""
-    namespace_files: dict[str, Any] | None = None
-    """Accepted for Kestra flows; Kestrel has no namespace file store yet."""
-    cache: dict[str, Any] | None = None
-    """Accepted for Kestra flows (``patterns``, ``ttl``); nothing is cached between runs."""
+    """Globs of files of the folder stored after the tasks: ``outputs.<id>.outputFiles``."""
+    namespace_files: NamespaceFiles | None = None
+    """Files of the namespace copied into the folder before the tasks."""
+    cache: WorkdirCache | None = None
+    """Files (``patterns``) kept from one execution to the next, for ``ttl``."""
+
+    _end: list[Task] = PrivateAttr(default_factory=list)
+
+    def model_post_init(self, context: Any, /) -> None:
+        """Add the internal end task when there are files to store or a cache to save."""
+        if self.output_files or self.cache is not None:
+            end = WorkingDirectoryEnd(
+                id=f"{self.id}{END_SUFFIX}",
+                type=WorkingDirectoryEnd.type_name,
+                working_directory_id=self.id,
+                output_files=self.output_files,
+                cache=self.cache,
+            )
+            self._end = [end]
+
+    @property
+    def run_tasks(self) -> list[Task]:
+        """The tasks the engine runs in order: ``tasks``, then the internal end task if any."""
+        return [*self.tasks, *self._end]
+
+    def child_task_lists(self) -> Iterator[tuple[str, list[Task]]]:
+        """Yield the tasks run (with the internal end task), then ``errors`` and ``finally``."""
+        yield "tasks", self.run_tasks
+        yield from FlowableTask.child_task_lists(self)
 
 
 class CheckFrequency(KestrelModel):

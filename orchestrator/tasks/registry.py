@@ -29,6 +29,14 @@ SUGGESTION_CUTOFF = 0.8
 """How similar (difflib ratio) the class name of a registered type must be to be suggested."""
 
 
+def _plugin_family(name: str) -> str | None:
+    """``cloudflare`` for ``io.kestra.plugin.cloudflare.cache.Purge``; None for other names."""
+    parts = name.split(".")
+    if len(parts) > 4 and parts[:3] == ["io", "kestra", "plugin"]:
+        return parts[3]
+    return None
+
+
 class UnknownTypeError(OrchestratorError, ValueError):
     """A ``type`` names no registered task or trigger type."""
 
@@ -110,6 +118,14 @@ class TypeRegistry(Generic[T]):
         answered with ``flow.Sequential``) misleads more than no suggestion.
         """
         short = name.rsplit(".", 1)[-1].lower()
+        family = _plugin_family(name)
+        if family is not None:
+            # A type of a plugin Kestrel does not have (``cloudflare.cache.Purge``) is not a
+            # typo of a core type with the same class name.
+            families = {_plugin_family(each) for each in self.names()} - {None}
+            known = sorted(each for each in families if each is not None)
+            if family not in families and not difflib.get_close_matches(family, known, 1, 0.8):
+                return []
 
         def ratio(left: str, right: str) -> float:
             return difflib.SequenceMatcher(None, left, right).ratio()

@@ -14,6 +14,7 @@ from typing import Any
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
+from orchestrator.namespace_files import NamespaceFilesError, file_path
 from orchestrator.storage import (
     LocalStorage,
     Storage,
@@ -21,6 +22,7 @@ from orchestrator.storage import (
     StorageFileNotFoundError,
     is_storage_uri,
     storage_path,
+    to_uri,
 )
 from orchestrator.templating.errors import TemplateError
 
@@ -41,13 +43,19 @@ def _storage() -> Storage:
 
 @pass_context
 def read(context: Context, path: Any) -> str:
-    """Return the text of an internal storage file of the flow's namespace."""
-    if not is_storage_uri(path):
-        raise TemplateError(
-            f"read() takes an internal storage URI (kestrel://...), got {path!r}; "
-            "namespace files are not supported yet"
-        )
+    """Return the text of a file of the flow's namespace.
+
+    ``path`` is an internal storage URI, or else the path of a namespace file (as
+    ``kestrel namespace files upload`` stores it).
+    """
     namespace = _namespace(context)
+    if not is_storage_uri(path):
+        if namespace is None:
+            raise TemplateError(f"read({path!r}): a namespace file needs the flow's namespace")
+        try:
+            path = to_uri(file_path(namespace, str(path)))
+        except NamespaceFilesError as exc:
+            raise TemplateError(f"read(): {exc}") from exc
     parts = storage_path(str(path)).parts
     if namespace is not None and (not parts or parts[0] != namespace):
         raise TemplateError(f"read(): {path} is not a file of namespace '{namespace}'")

@@ -24,6 +24,7 @@ from orchestrator.webserver import (
     follow,
     logs,
     meta,
+    namespaces,
     plugins,
     stats,
     triggers,
@@ -60,6 +61,7 @@ REGISTRIES: list[Registry] = [
     stats.api,
     plugins.api,
     triggers.api,
+    namespaces.api,
 ]
 """Every route, in matching order (fixed paths before the parameterised ones)."""
 

@@ -68,8 +68,12 @@ class Count(RunnableTask):
         from orchestrator.repository.executions import ExecutionFilter
         from orchestrator.settings import load_settings
 
-        start = _date(ctx.render_text(self.start_date, "startDate"), "startDate")
-        end = _date(ctx.render_text(self.end_date, "endDate"), "endDate") if self.end_date else None
+        start = iso_date(ctx.render_text(self.start_date, "startDate"), "startDate")
+        end = (
+            iso_date(ctx.render_text(self.end_date, "endDate"), "endDate")
+            if self.end_date
+            else None
+        )
         groups: list[tuple[str | None, str | None]] = [(f.namespace, f.id) for f in self.flows]
         groups = groups or [(namespace, None) for namespace in self.namespaces] or [(None, None)]
         results = []
@@ -94,11 +98,16 @@ class Count(RunnableTask):
         return {"results": results, "total": sum(result["count"] for result in results)}
 
 
-def _date(text: str, name: str) -> datetime:
+def iso_date(text: str, name: str) -> datetime:
+    """Parse an ISO 8601 date property (``Z`` accepted).
+
+    Raises:
+        TaskFailedError: not a date.
+    """
     try:
         return datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as exc:
         raise TaskFailedError(f"{name} is not an ISO 8601 date: {text!r}") from exc
 
 
-__all__ = ["Count", "FlowRef"]
+__all__ = ["Count", "FlowRef", "iso_date"]

@@ -4,7 +4,9 @@ A Python task's ``dependencies`` are installed once into a virtual environment n
 hash of the interpreter and the sorted dependency list; later runs with the same set reuse
 it. The environment is built under a file lock and marked ready last, so concurrent task
 runs (threads or worker processes) never use a half-built one.
-Installing uses ``uv`` when it is on the PATH, else the venv's own pip.
+Installing uses ``uv`` when it is on the PATH, else the venv's own pip. A task's
+``pythonVersion`` picks the interpreter of the environment (`find_interpreter`): the
+worker's own when it matches, else ``pythonX.Y`` on the PATH, else one ``uv`` provides.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import re
 import shutil
 import sys
 from collections.abc import Iterator, Sequence
@@ -35,7 +38,12 @@ def envs_dir() -> Path:
     return load_settings().scripts.envs_dir
 
 
-def python_env(ctx: RunContext, dependencies: Sequence[str], cache: bool = True) -> Path:
+def python_env(
+    ctx: RunContext,
+    dependencies: Sequence[str],
+    cache: bool = True,
+    python_version: str | None = None,
+) -> Path:
     """Return a virtual environment with ``dependencies`` installed (built on first use).
 
     Args:
@@ -43,12 +51,19 @@ def python_env(ctx: RunContext, dependencies: Sequence[str], cache: bool = True)
         dependencies: pip requirement specifiers.
         cache: reuse the environment of the same dependency set (else build a fresh one
             under the same lock and replace the cached one).
+        python_version: the Python the environment runs (``3.12``; default: the worker's).
 
     Raises:
-        TaskFailedError: the environment could not be built or a dependency installed.
+        TaskFailedError: the environment could not be built or a dependency installed, or
+            no interpreter of ``python_version`` is found.
     """
     wanted = sorted({each.strip() for each in dependencies if each.strip()})
-    key = hashlib.sha256(json.dumps([sys.executable, wanted]).encode()).hexdigest()[:16]
+    interpreter = find_interpreter(python_version)
+    create = [interpreter, "-m", "venv"]
+    if interpreter == "":  # no local interpreter: uv provides one (checked by find_interpreter)
+        create = [str(shutil.which("uv")), "venv", "--python", str(python_version)]
+    identity = [interpreter or f"uv:{python_version}", wanted]
+    key = hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:16]
     root = envs_dir()
     target = root / f"python-{key}"
     if cache and (target / _READY).exists():
@@ -62,7 +77,7 @@ def python_env(ctx: RunContext, dependencies: Sequence[str], cache: bool = True)
         # cannot be renamed. Only the marker, written last, makes it usable.
         shutil.rmtree(target, ignore_errors=True)
         try:
-            _run(ctx, [sys.executable, "-m", "venv", str(target)], root, "create the venv")
+            _run(ctx, [*create, str(target)], root, "create the venv")
             if wanted:
                 _install(ctx, target, wanted, root)
         except BaseException:
@@ -70,6 +85,61 @@ def python_env(ctx: RunContext, dependencies: Sequence[str], cache: bool = True)
             raise
         (target / _READY).write_text(json.dumps(wanted))
     return target
+
+
+def find_interpreter(version: str | None) -> str:
+    """The interpreter of Python ``version`` (``3``, ``3.11`` or ``3.11.4``).
+
+    Returns the worker's own interpreter when it matches (or when ``version`` is None),
+    else a ``pythonX.Y`` of the PATH whose version matches, else ``""`` when ``uv`` is on
+    the PATH to provide the version.
+
+    Raises:
+        TaskFailedError: ``version`` is not a version, or no interpreter provides it.
+    """
+    if version is None or not version.strip():
+        return sys.executable
+    wanted = version.strip()
+    if not re.fullmatch(r"\d+(\.\d+){0,2}", wanted):
+        raise TaskFailedError(
+            f"pythonVersion {wanted!r} is not a version such as 3.12", retryable=False
+        )
+    own = ".".join(str(part) for part in sys.version_info[:3])
+    if _matches(own, wanted):
+        return sys.executable
+    major_minor = ".".join(wanted.split(".")[:2])
+    for name in dict.fromkeys([f"python{major_minor}", f"python{wanted.split('.')[0]}"]):
+        found = shutil.which(name)
+        if found and _matches(_version_of(found), wanted):
+            return found
+    if shutil.which("uv") is not None:
+        return ""
+    raise TaskFailedError(
+        f"Python {wanted} is not installed on this worker (it runs Python {own}); install "
+        f"python{major_minor} on the worker, or uv so that it provides the version",
+        retryable=False,
+        error_type="PythonVersionUnavailable",
+    )
+
+
+def _matches(actual: str, wanted: str) -> bool:
+    return actual == wanted or actual.startswith(f"{wanted}.")
+
+
+def _version_of(interpreter: str) -> str:
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            [interpreter, "-c", "import sys; print('.'.join(map(str, sys.version_info[:3])))"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return done.stdout.strip()
 
 
 def _install(ctx: RunContext, env: Path, wanted: list[str], cwd: Path) -> None:
@@ -122,4 +192,4 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-__all__ = ["envs_dir", "python_env"]
+__all__ = ["envs_dir", "find_interpreter", "python_env"]

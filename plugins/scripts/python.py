@@ -35,7 +35,8 @@ class PythonTask(ShellTask):
     dependency_cache_enabled: bool = True
     """Reuse the environment built for the same dependency set."""
     python_version: str | None = None
-    """Accepted for Kestra flows; the worker's Python runs the script."""
+    """The Python that runs the script (``3.12``): the worker's, a ``python3.12`` of its
+    PATH or one uv provides; the task fails when none has it. Default: the worker's."""
 
     def _environment(
         self, ctx: RunContext, working_dir: Path, extra: dict[str, Any]
@@ -44,7 +45,12 @@ class PythonTask(ShellTask):
         if self._runs_in_container():
             return env
         dependencies = [str(each) for each in ctx.render(self.dependencies, "dependencies")]
-        venv = python_env(ctx, dependencies, cache=self.dependency_cache_enabled)
+        version = (
+            ctx.render_text(self.python_version, "pythonVersion") if self.python_version else None
+        )
+        venv = python_env(
+            ctx, dependencies, cache=self.dependency_cache_enabled, python_version=version
+        )
         env["VIRTUAL_ENV"] = str(venv)
         env["PATH"] = f"{venv / 'bin'}:{env.get('PATH', '')}"
         paths = [str(PYTHON_LIB), *filter(None, [env.get("PYTHONPATH")])]

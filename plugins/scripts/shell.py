@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import BeforeValidator, Field, field_validator
 
-from orchestrator.models.base import KestrelModel
+from orchestrator.namespace_files import NamespaceFiles, NamespaceFilesError, stage
 from orchestrator.plugin import TaskFailedError
 from plugins.scripts.runners import (
     PROCESS_RUNNERS,
@@ -40,23 +40,6 @@ def _parse_task_runner(value: Any) -> Any:
     return value
 
 
-class NamespaceFiles(KestrelModel):
-    """Kestra's ``namespaceFiles``: files of the flow's namespace copied in first."""
-
-    enabled: bool = True
-    """Copy the namespace files."""
-    include: list[str] = Field(default_factory=list)
-    """Globs of files to copy."""
-    exclude: list[str] = Field(default_factory=list)
-    """Globs of files to leave out."""
-    if_exists: str | None = None
-    """What to do with a file already there (OVERWRITE, FAIL, WARN, IGNORE)."""
-    folder_per_namespace: bool = False
-    """Copy each namespace's files into a folder of its own."""
-    namespaces: list[str] = Field(default_factory=list)
-    """Other namespaces to copy files from."""
-
-
 class ShellTask(ProcessTask):
     """Properties common to script tasks (shell, Python, Node): commands in one shell."""
 
@@ -81,7 +64,8 @@ class ShellTask(ProcessTask):
     docker: dict[str, Any] | None = None
     """Kestra's deprecated Docker options (``image`` and others), used like a Docker runner."""
     namespace_files: NamespaceFiles | None = None
-    """Kestra's namespace files; Kestrel has no namespace file store yet (warned)."""
+    """Files of the namespace copied into the working directory first (``kestrel namespace
+    files upload`` stores them)."""
     target_os: Literal["LINUX", "WINDOWS", "AUTO"] = Field(default="AUTO", alias="targetOS")
     """The OS the commands are written for; Kestrel runs them on Linux."""
 
@@ -93,13 +77,26 @@ class ShellTask(ProcessTask):
         return value
 
     def _before_run(self, ctx: RunContext) -> None:
-        if self.namespace_files is not None and self.namespace_files.enabled:
-            ctx.logger.warn("namespaceFiles are not supported yet: no namespace file is copied")
         if self.container_image and not self._wants_docker():
             ctx.logger.warn(
                 f"containerImage {self.container_image!r} is ignored: "
                 "the task runs as a local process"
             )
+
+    def _write_input_files(self, ctx: RunContext, working_dir: Path, extra: dict[str, Any]) -> None:
+        if self.namespace_files is not None:
+            try:
+                copied = stage(
+                    ctx.storage,
+                    ctx.task_run.namespace,
+                    working_dir,
+                    self.namespace_files,
+                    ctx.logger.warn,
+                )
+            except NamespaceFilesError as exc:
+                raise TaskFailedError(str(exc), retryable=False) from exc
+            ctx.logger.debug(f"{len(copied)} namespace file(s) copied")
+        super()._write_input_files(ctx, working_dir, extra)
 
     def _wants_docker(self) -> bool:
         if isinstance(self.task_runner, DockerRunner):
@@ -201,4 +198,4 @@ class Script(ShellTask):
         return f"{shlex.quote(shell)} {shlex.quote(str(script))}", [script]
 
 
-__all__ = ["PROCESS_RUNNERS", "Commands", "Script", "ShellTask"]
+__all__ = ["PROCESS_RUNNERS", "Commands", "NamespaceFiles", "Script", "ShellTask"]

@@ -7,14 +7,9 @@ found so far is fixed and has a regression test in ``tests/integration/test_chao
 from __future__ import annotations
 
 # (topic, kind) -> why it is not dead-lettered today. Empty: every gap the suite found is
-# fixed (heartbeats, kill notices, unknown executions, oversized records, `instances`).
-_KV_GAP = (
-    "kv is read on demand by KV tasks and kv() (orchestrator/kv/kafka.py), which log a "
-    "malformed pair at WARNING and skip it; no service consumes the topic continuously yet"
-)
-NOT_DEAD_LETTERED: dict[tuple[str, str], str] = {
-    ("kv", kind): _KV_GAP for kind in ("not-json", "wrong-type", "oversized")
-}
+# fixed (heartbeats, kill notices, unknown executions, oversized records, `instances`,
+# `kv`: the indexer reads it and dead-letters what does not decode).
+NOT_DEAD_LETTERED: dict[tuple[str, str], str] = {}
 
 # (topic, kind) -> why injecting it stops a service for good; such pairs are left out of a
 # chaos run unless it is strict. Empty: nothing injected stops a service any more.

@@ -68,6 +68,7 @@ FORMER_GAPS = {
     *((TOPICS.worker_heartbeats.logical, kind) for kind in (NOT_JSON, WRONG_TYPE, OVERSIZED)),
     (TOPICS.execution_commands.logical, UNKNOWN_EXECUTION),
     (TOPICS.worker_results.logical, UNKNOWN_EXECUTION),
+    *((TOPICS.kv.logical, kind) for kind in (NOT_JSON, WRONG_TYPE, OVERSIZED)),
 }
 """(topic, kind) pairs that stopped a service or were dropped without a dead letter."""
 
@@ -162,6 +163,10 @@ def test_an_unreadable_kill_notice_is_dead_lettered(gap_run: GapRun) -> None:
 def test_an_unreadable_heartbeat_is_dead_lettered(gap_run: GapRun) -> None:
     topic = TOPICS.worker_heartbeats.logical
     assert not _missing(gap_run, {topic}, {NOT_JSON, WRONG_TYPE, OVERSIZED})
+
+
+def test_an_unreadable_kv_record_is_dead_lettered_by_the_indexer(gap_run: GapRun) -> None:
+    assert not _missing(gap_run, {TOPICS.kv.logical}, {NOT_JSON, WRONG_TYPE, OVERSIZED})
 
 
 def test_a_message_for_an_unknown_execution_is_dead_lettered(gap_run: GapRun) -> None:

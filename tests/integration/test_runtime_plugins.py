@@ -250,3 +250,96 @@ def test_log_fetch_and_count_read_what_was_indexed(
         "results": [{"namespace": "kestrel.plugins", "flowId": "noisy", "count": 1}],
         "total": 1,
     }
+
+
+def _wait_until(check: Any, what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.2)  # polling a condition (the indexer's flush), bounded
+
+
+def test_purge_tasks_remove_executions_and_logs(
+    settings: KestrelSettings, standalone: KestrelProcess, watcher: SnapshotWatcher
+) -> None:
+    from orchestrator.kafka import TOPICS, read_topic_to_end
+    from orchestrator.models.state import StateType
+    from orchestrator.repository import Repositories
+    from orchestrator.repository.executions import ExecutionFilter
+    from orchestrator.repository.logs import LogFilter
+    from orchestrator.tasks.base import LogLevel
+
+    noisy = [run_flow(settings, watcher, "noisy") for _ in range(2)]
+    ids = {execution.id for execution in noisy}
+    of_noisy = LogFilter(namespace="kestrel.plugins", flow_id="noisy")
+    info = LogFilter(namespace="kestrel.plugins", flow_id="noisy", levels=(LogLevel.INFO,))
+    warn = LogFilter(namespace="kestrel.plugins", flow_id="noisy", levels=(LogLevel.WARN,))
+    succeeded = ExecutionFilter(flow_id="noisy", states=(StateType.SUCCESS,))
+    with Repositories.from_settings(settings) as repositories:
+        _wait_until(lambda: repositories.logs.count(warn) >= 2, "WARN lines never indexed")
+        _wait_until(lambda: repositories.logs.count(info) >= 2, "INFO lines never indexed")
+        _wait_until(lambda: repositories.executions.count(succeeded) == 2, "never indexed")
+
+        purged_logs = run_flow(settings, watcher, "purge-logs")
+        assert purged_logs.state.current.value == "SUCCESS", standalone.output()[-2000:]
+        assert outputs_of(purged_logs, "purge")["count"] >= 2
+        assert repositories.logs.count(info) == 0
+        assert repositories.logs.count(warn) == 2
+
+        storage = LocalStorage(settings.storage.base_dir)
+        kept = storage.put(f"kestrel.plugins/noisy/executions/{noisy[0].id}/tasks/x/f.txt", b"x")
+        purged = run_flow(settings, watcher, "purge-executions")
+        assert purged.state.current.value == "SUCCESS", [r.error for r in purged.task_run_list]
+        outputs = outputs_of(purged, "purge")
+        assert outputs["executionsCount"] == 2 and outputs["logsCount"] == 2, outputs
+        assert outputs["storagesCount"] == 1 and not storage.exists(kept)
+        assert repositories.logs.count(of_noisy) == 0
+        _wait_until(lambda: repositories.executions.count(succeeded) == 0, "still indexed")
+    # The executor wrote tombstones: the compacted topic no longer holds the executions.
+    remaining = read_topic_to_end(settings, TOPICS.executions)
+    assert not ids & set(remaining), "a purged execution is still on the executions topic"
+    assert purged.id in remaining
+
+
+def test_toggle_disables_a_trigger_through_the_scheduler(
+    settings: KestrelSettings, standalone: KestrelProcess, watcher: SnapshotWatcher
+) -> None:
+    from orchestrator.scheduler.client import list_triggers
+
+    done = run_flow(settings, watcher, "toggle")
+    assert states(done) == {"disable": "SUCCESS", "unknown": "FAILED"}, standalone.output()[-2000:]
+    [failure] = [run for run in done.task_run_list if run.task_id == "unknown"]
+    assert "no trigger 'nope'" in str(failure.error)
+
+    def disabled() -> bool:
+        found = [s for s in list_triggers(settings, "kestrel.plugins") if s.trigger_id == "yearly"]
+        return bool(found) and found[0].disabled
+
+    _wait_until(disabled, "the scheduler never disabled the trigger")
+
+
+def test_working_directory_files_namespace_files_and_cache(
+    settings: KestrelSettings, standalone: KestrelProcess, watcher: SnapshotWatcher, tmp_path: Path
+) -> None:
+    from runtime_helpers import kestrel_cli
+
+    scripts = tmp_path / "ns" / "scripts"
+    scripts.mkdir(parents=True)
+    (scripts / "hello.py").write_text("print('hello from the namespace')\n")
+    (scripts / "skip.py").write_text("raise SystemExit(1)\n")
+    (tmp_path / "ns" / "notes.txt").write_text("not included\n")
+    uploaded = kestrel_cli(
+        settings, "namespace", "files", "upload", "kestrel.plugins", str(tmp_path / "ns")
+    )
+    assert uploaded.exit_code == 0, uploaded.output
+    listed = kestrel_cli(settings, "namespace", "files", "list", "kestrel.plugins")
+    assert listed.output.split() == ["notes.txt", "scripts/hello.py", "scripts/skip.py"]
+
+    first = run_flow(settings, watcher, "workdir-files", timeout=120)
+    assert first.state.current.value == "SUCCESS", (states(first), standalone.output()[-3000:])
+    assert sorted(outputs_of(first, "wdir")["outputFiles"]) == ["out/cached.txt", "out/hello.txt"]
+    assert outputs_of(first, "report")["value"] == "hello from the namespace / none"
+    # The second execution starts from the cache the first one saved.
+    second = run_flow(settings, watcher, "workdir-files", timeout=120)
+    assert second.state.current.value == "SUCCESS", (states(second), standalone.output()[-3000:])
+    assert outputs_of(second, "report")["value"] == f"hello from the namespace / {first.id}"

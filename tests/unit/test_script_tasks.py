@@ -175,3 +175,32 @@ def test_docker_command_line(tmp_path: Path) -> None:
     for pair in (["--cpus", "1"], ["--memory", "512m"], ["--network", "host"], ["-e", "A=1"]):
         assert any(argv[i : i + 2] == pair for i in range(len(argv)))
     assert argv[-4:] == ["python:3.13", "sh", "-c", "ls"]
+
+
+def test_python_version_selects_the_interpreter(tmp_path: Path) -> None:
+    outputs = run_task(
+        {
+            "type": PY_SCRIPT,
+            "pythonVersion": "3.11",
+            "script": (
+                "import sys\nfrom kestra import Kestra\n"
+                "Kestra.outputs({'version': '%d.%d' % sys.version_info[:2]})\n"
+            ),
+        },
+        tmp_path,
+    )
+    assert outputs["vars"] == {"version": "3.11"}
+
+
+def test_a_python_version_missing_on_the_worker_fails_clearly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from orchestrator.plugin import TaskFailedError
+    from plugins.scripts.envs import find_interpreter
+
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")  # no uv to provide another version
+    assert find_interpreter("3.11") and find_interpreter(None)
+    with pytest.raises(TaskFailedError, match=r"Python 3\.99 is not installed on this worker"):
+        run_task({"type": PY_SCRIPT, "pythonVersion": "3.99", "script": "print(1)"}, tmp_path)
+    with pytest.raises(TaskFailedError, match="is not a version"):
+        find_interpreter("latest")

@@ -41,6 +41,12 @@ def test_unknown_type_suggests_the_closest_name() -> None:
         TASK_TYPES.resolve("io.kestra.plugin.core.log.Logg")
 
 
+def test_a_type_of_a_missing_plugin_gets_no_core_suggestion() -> None:
+    assert TASK_TYPES.suggest("io.kestra.plugin.cloudflare.cache.Purge") == []
+    # a typo of a plugin family Kestrel has still gets one
+    assert TASK_TYPES.suggest("io.kestra.plugin.cor.log.Log")[0] == "io.kestra.plugin.core.log.Log"
+
+
 def test_unknown_short_name_suggests_by_class_name() -> None:
     with pytest.raises(UnknownTypeError) as error:
         TASK_TYPES.resolve("my.company.Sequentail")
