@@ -4,6 +4,7 @@ import confluent_kafka
 import pytest
 
 from orchestrator.kafka import ConsumeError, KafkaConsumer, TopicError
+from orchestrator.kafka.idle import FetchGate
 from orchestrator.settings import KafkaSettings
 
 Raw = confluent_kafka.KafkaError
@@ -51,7 +52,9 @@ class FakeConsumer:
 def consumer_with(batches: list[list[confluent_kafka.Message]]) -> KafkaConsumer:
     consumer = KafkaConsumer(KafkaSettings(bootstrap="127.0.0.1:1"), "g")
     consumer.raw.close()
-    consumer._consumer = FakeConsumer(batches)  # type: ignore[assignment]
+    fake = FakeConsumer(batches)
+    consumer._consumer = fake  # type: ignore[assignment]
+    consumer._gate = FetchGate(fake, idle_after=None)  # type: ignore[arg-type]
     return consumer
 
 
