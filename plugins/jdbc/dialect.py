@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from orchestrator.plugin import MASK
+from orchestrator.plugin import MASK, TaskFailedError
 from plugins.jdbc.errors import JdbcConnectionError, JdbcError, JdbcQueryError
 from plugins.jdbc.sqltext import ParamStyle
 from plugins.jdbc.urls import JdbcUrl
@@ -69,13 +69,17 @@ class Dialect(ABC):
         """Whether the statement just run left rows to read."""
         return cursor.description is not None
 
+    def cursor(self, connection: Any) -> Any:
+        """A cursor of ``connection``, in its session (and transaction)."""
+        return connection.cursor()
+
     def begin(self, connection: Any) -> None:
         """Start a transaction on an autocommit connection."""
-        connection.cursor().execute("BEGIN")
+        self.cursor(connection).execute("BEGIN")
 
     def end(self, connection: Any, *, commit: bool) -> None:
         """End the transaction `begin` started."""
-        connection.cursor().execute("COMMIT" if commit else "ROLLBACK")
+        self.cursor(connection).execute("COMMIT" if commit else "ROLLBACK")
 
     @contextmanager
     def connect(self, target: Target) -> Iterator[Any]:
@@ -88,7 +92,7 @@ class Dialect(ABC):
         try:
             opened = self.open(target)
             connection = opened.__enter__()
-        except JdbcError:
+        except TaskFailedError:  # a missing extra, or already worded
             raise
         except Exception as exc:
             raise JdbcConnectionError(
@@ -98,7 +102,7 @@ class Dialect(ABC):
             yield connection
         except BaseException as exc:
             opened.__exit__(type(exc), exc, exc.__traceback__)
-            if isinstance(exc, Exception) and not isinstance(exc, JdbcError):
+            if isinstance(exc, Exception) and not isinstance(exc, TaskFailedError):
                 raise self.query_error(target, exc) from None
             raise
         opened.__exit__(None, None, None)

@@ -45,6 +45,10 @@ class DuckDbDialect(Dialect):
         database = shared(key, lambda: duckdb.connect(path))
         return _closing(database.cursor())
 
+    def cursor(self, connection: Any) -> Any:
+        """The connection itself: a DuckDB ``cursor()`` is another session of the database."""
+        return connection
+
     def returns_rows(self, cursor: Any, statement: str) -> bool:
         """DuckDB answers a write with a ``Count`` row; JDBC, and so Kestra, see no rows."""
         return cursor.description is not None and first_keyword(statement) not in _WRITES

@@ -25,7 +25,7 @@ def run_statements(
     """Run each statement of ``sql``; return the outputs of each one that returned rows."""
     results = []
     for statement in split_statements(sql):
-        cursor = connection.cursor()
+        cursor = dialect.cursor(connection)
         text, values = bind(statement, parameters, dialect.style)
         if values is None:
             cursor.execute(text)

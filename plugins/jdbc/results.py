@@ -108,14 +108,14 @@ def fetch_outputs(
 
     ``store`` writes rows to the internal storage and returns their URI and count.
     """
-    if cursor.description is None or fetch_type is FetchType.NONE:
+    if cursor.description is None or fetch_type == FetchType.NONE:
         return {}
-    if fetch_type is FetchType.FETCH_ONE:
+    if fetch_type == FetchType.FETCH_ONE:
         first = cursor.fetchone()
         names = column_names(cursor.description)
         row = None if first is None else output_row(dict(zip(names, first, strict=False)))
         return {"row": row, "size": 0 if row is None else 1}
-    if fetch_type is FetchType.FETCH:
+    if fetch_type == FetchType.FETCH:
         rows = [output_row(row) for row in iterate_rows(cursor, fetch_size)]
         return {"rows": rows, "size": len(rows)}
     uri, size = store(iterate_rows(cursor, fetch_size))

@@ -80,7 +80,7 @@ class JdbcTrigger(PollingTrigger):
                 stored.append(path)
                 return str(path), write_ion(rows, path)
 
-            wanted = FetchType.STORE if self.fetch_type is FetchType.NONE else self.fetch_type
+            wanted = FetchType.STORE if self.fetch_type == FetchType.NONE else self.fetch_type
             with self.dialect.connect(target) as connection:
                 results = run_statements(
                     self.dialect, connection, sql, parameters, wanted, self.fetch_size, store
@@ -88,9 +88,9 @@ class JdbcTrigger(PollingTrigger):
             outputs = results[-1] if results else {}
             if not outputs.get("size"):
                 return []
-            if self.fetch_type is FetchType.STORE:
+            if self.fetch_type == FetchType.STORE:
                 outputs["uri"] = _to_storage(stored[-1], context)
-            elif self.fetch_type is FetchType.NONE:
+            elif self.fetch_type == FetchType.NONE:
                 outputs = {"size": outputs["size"]}
         return [Poll(outputs)]
 
