@@ -111,7 +111,14 @@ def read_summary(ctx: RunContext, execution_id: str) -> ExecutionSummary:
     """
     base_url = ui_base_url(ctx)
     current = execution_id == ctx.task_run.execution_id
-    execution = _indexed(ctx, execution_id, 0.0 if current else INDEX_WAIT_SECONDS)
+    try:
+        execution = _indexed(ctx, execution_id, 0.0 if current else INDEX_WAIT_SECONDS)
+    except NotificationError as exc:
+        if not current:
+            raise
+        # The run's own variables tell about the current execution well enough.
+        ctx.logger.warn(f"{exc}; the summary comes from this run's variables")
+        execution = None
     if execution is not None:
         return summary_of(execution, base_url)
     if current:
