@@ -37,11 +37,7 @@ class Query(DuckDbFiles, BaseQuery):
 
     def run(self, ctx: RunContext) -> dict[str, Any] | None:
         """Run the SQL in a working folder holding ``inputFiles``; store ``outputFiles``."""
-        with ctx.working_directory() as folder:
-            outputs = self.outputs(ctx, self.prepare(ctx, folder))
-            if self.output_files:
-                outputs["outputFiles"] = self.collect(ctx, folder)
-        return outputs
+        return _run_in_folder(self, ctx)
 
 
 class Queries(DuckDbFiles, BaseQueries):
@@ -53,11 +49,7 @@ class Queries(DuckDbFiles, BaseQueries):
 
     def run(self, ctx: RunContext) -> dict[str, Any] | None:
         """Run the SQL in a working folder holding ``inputFiles``; store ``outputFiles``."""
-        with ctx.working_directory() as folder:
-            outputs = self.outputs(ctx, self.prepare(ctx, folder))
-            if self.output_files:
-                outputs["outputFiles"] = self.collect(ctx, folder)
-        return outputs
+        return _run_in_folder(self, ctx)
 
 
 class Trigger(JdbcTrigger):
@@ -66,6 +58,25 @@ class Trigger(JdbcTrigger):
     type_name: ClassVar[str] = "io.kestra.plugin.jdbc.duckdb.Trigger"
     dialect: ClassVar[DuckDbDialect] = DIALECT
     url_required: ClassVar[bool] = False
+
+
+def _run_in_folder(task: Query | Queries, ctx: RunContext) -> dict[str, Any]:
+    with ctx.working_directory() as folder:
+        variables = task.prepare(ctx, folder)
+        private = task.private_database(ctx, folder)
+        runner = (
+            task if private is None else task.model_copy(update={"url": f"jdbc:duckdb:{private}"})
+        )
+        try:
+            outputs = runner.outputs(ctx, variables)
+        finally:
+            if private is not None:
+                DIALECT.release(private)  # closed, so the file is complete before it is stored
+        if task.output_files:
+            outputs["outputFiles"] = task.collect(ctx, folder)
+        if private is not None and task.output_db_file:
+            outputs["databaseUri"] = ctx.put_file(private, private.name)
+    return outputs
 
 
 __all__ = ["Queries", "Query", "Trigger"]

@@ -26,6 +26,23 @@ class DuckDbFiles(KestrelModel):
     """Files put in ``workingDir`` first: name -> content or ``kestrel://`` URI (rendered)."""
     output_files: list[str] = Field(default_factory=list)
     """Names of files the SQL writes at ``{{ outputFiles.<name> }}``, then stored."""
+    database_uri: str | None = None
+    """A DuckDB database file of the internal storage to run on (rendered), instead of
+    ``url``: the run works on a copy."""
+    output_db_file: bool = False
+    """Without ``url``: keep the database in a file and output its URI as ``databaseUri``."""
+
+    def private_database(self, ctx: RunContext, folder: Path) -> Path | None:
+        """The database file of this run alone, or None to use ``url``.
+
+        It is a copy of ``databaseUri``, or a new file when ``outputDbFile`` asks for one.
+        """
+        path = folder / "database.duckdb"
+        if self.database_uri:
+            path.write_bytes(ctx.get_file(ctx.render_text(self.database_uri, "databaseUri")))
+            return path
+        url = getattr(self, "url", None)
+        return path if self.output_db_file and not url else None
 
     def prepare(self, ctx: RunContext, folder: Path) -> dict[str, Any]:
         """Write the input files to ``folder``; return the variables the SQL sees."""

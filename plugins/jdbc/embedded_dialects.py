@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 from plugins.extras import require
 from plugins.jdbc.dialect import Dialect, Target
-from plugins.jdbc.pools import IdlePool, pool_key, shared
+from plugins.jdbc.pools import IdlePool, pool_key, release, shared
 from plugins.jdbc.sqltext import ParamStyle, first_keyword
 from plugins.jdbc.urls import JdbcUrl, parse_file_url
 
@@ -44,6 +44,10 @@ class DuckDbDialect(Dialect):
         key = pool_key(self.name, str(Path(path).resolve()), None, None)
         database = shared(key, lambda: duckdb.connect(path))
         return _closing(database.cursor())
+
+    def release(self, path: Path) -> None:
+        """Close the shared handle of a database file (one a single run used)."""
+        release(pool_key(self.name, str(Path(path).resolve()), None, None))
 
     def cursor(self, connection: Any) -> Any:
         """The connection itself: a DuckDB ``cursor()`` is another session of the database."""

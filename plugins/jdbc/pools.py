@@ -40,6 +40,14 @@ def shared(key: tuple[str, ...], create: Callable[[], Any]) -> Any:
         return pool
 
 
+def release(key: tuple[str, ...]) -> None:
+    """Close and forget the pool under ``key``, if any."""
+    with _lock:
+        pool = _pools.pop(key, None)
+    if pool is not None:
+        pool.close()
+
+
 def close_all() -> None:
     """Close every pool of this process (tests, and a worker's shutdown)."""
     with _lock:
@@ -107,4 +115,4 @@ def _close(connection: Any) -> None:
         connection.close()
 
 
-__all__ = ["MAX_IDLE", "IdlePool", "close_all", "pool_key", "shared"]
+__all__ = ["MAX_IDLE", "IdlePool", "close_all", "pool_key", "release", "shared"]

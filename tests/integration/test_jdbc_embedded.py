@@ -8,6 +8,7 @@ import pytest
 from jdbc_helpers import poll_context
 from plugin_context import run_task
 
+from orchestrator.models.flow import Flow
 from orchestrator.storage import LocalStorage
 from plugins.jdbc.duckdb import Trigger as DuckDbTrigger
 from plugins.jdbc.errors import JdbcConnectionError, JdbcQueryError
@@ -128,3 +129,42 @@ def test_triggers_fire_on_rows_and_store_them(
     assert counted.evaluate(poll_context())[0].variables == {"size": 2}
     none = trigger.model_copy(update={"sql": "SELECT id FROM fruits WHERE id > 100"})
     assert none.evaluate(poll_context()) == []
+
+
+def test_duckdb_outputs_its_database_file_and_runs_on_a_stored_one(tmp_path: Path) -> None:
+    query = {"type": "io.kestra.plugin.jdbc.duckdb.Queries", "outputDbFile": True}
+    made = run_task({**query, "sql": "CREATE TABLE t AS SELECT 7 AS x"}, tmp_path)
+    assert made["databaseUri"].endswith("database.duckdb")
+    read = run_task(
+        {
+            "type": "io.kestra.plugin.jdbc.duckdb.Query",
+            "databaseUri": made["databaseUri"],
+            "sql": "SELECT x FROM t",
+            "fetchType": "FETCH_ONE",
+        },
+        tmp_path,
+    )
+    assert read["row"] == {"x": 7}
+
+
+def test_plugin_defaults_by_prefix_reach_tasks_and_triggers() -> None:
+    flow = Flow.model_validate(
+        {
+            "id": "f",
+            "namespace": "company.team",
+            "tasks": [
+                {"id": "q", "type": "io.kestra.plugin.jdbc.postgresql.Query", "sql": "SELECT 1"}
+            ],
+            "triggers": [
+                {"id": "w", "type": "io.kestra.plugin.jdbc.postgresql.Trigger", "sql": "SELECT 1"}
+            ],
+            "pluginDefaults": [
+                {
+                    "type": "io.kestra.plugin.jdbc.postgresql",
+                    "values": {"url": "jdbc:postgresql://h/db"},
+                }
+            ],
+        }
+    )
+    assert getattr(flow.tasks[0], "url", None) == "jdbc:postgresql://h/db"
+    assert getattr(flow.triggers[0], "url", None) == "jdbc:postgresql://h/db"
