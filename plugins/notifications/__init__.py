@@ -8,6 +8,7 @@ works. The ``*Execution`` variants read the execution they tell about from the i
 from plugins.notifications.discord import DiscordExecution, DiscordIncomingWebhook
 from plugins.notifications.errors import MailError, NotificationError, WebhookError
 from plugins.notifications.mail import MailSend
+from plugins.notifications.mail_execution import MailExecution
 from plugins.notifications.slack import SlackExecution, SlackIncomingWebhook
 from plugins.notifications.teams import TeamsExecution, TeamsIncomingWebhook
 
@@ -15,6 +16,7 @@ __all__ = [
     "DiscordExecution",
     "DiscordIncomingWebhook",
     "MailError",
+    "MailExecution",
     "MailSend",
     "NotificationError",
     "SlackExecution",

@@ -154,15 +154,6 @@ class MailSend(RunnableTask):
 
     def message(self, ctx: RunContext) -> EmailMessage:
         """The email: headers, bodies, embedded images and attachments."""
-        message = EmailMessage()
-        message["From"] = ctx.render_text(self.from_ or "", "from")
-        for header, value, path in (("To", self.to, "to"), ("Cc", self.cc, "cc")):
-            addresses = _addresses(ctx.render(value, path))
-            if addresses:
-                message[header] = ", ".join(addresses)
-        if self.reply_to:
-            message["Reply-To"] = ctx.render_text(self.reply_to, "replyTo")
-        message["Subject"] = ctx.render_text(self.subject or "", "subject")
         text = (
             ctx.render_text(self.plain_text_content, "plainTextContent")
             if self.plain_text_content
@@ -173,6 +164,21 @@ class MailSend(RunnableTask):
             if self.html_text_content
             else None
         )
+        return self.compose(ctx, ctx.render_text(self.subject or "", "subject"), text, html)
+
+    def compose(
+        self, ctx: RunContext, subject: str, text: str | None, html: str | None
+    ) -> EmailMessage:
+        """The email with these (rendered) subject and bodies."""
+        message = EmailMessage()
+        message["From"] = ctx.render_text(self.from_ or "", "from")
+        for header, value, path in (("To", self.to, "to"), ("Cc", self.cc, "cc")):
+            addresses = _addresses(ctx.render(value, path))
+            if addresses:
+                message[header] = ", ".join(addresses)
+        if self.reply_to:
+            message["Reply-To"] = ctx.render_text(self.reply_to, "replyTo")
+        message["Subject"] = subject
         if html is None:
             message.set_content(text or "")
         else:

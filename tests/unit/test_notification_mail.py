@@ -195,3 +195,28 @@ def test_an_unreachable_server_is_clear(tmp_path: Path) -> None:
     port = closed_port()
     with pytest.raises(MailError, match=rf"task 'mail': cannot send through 127.0.0.1:{port}"):
         run_task(_mail(port, transportStrategy="SMTP", plainTextContent="x"), tmp_path, day="x")
+
+
+def test_mail_execution_sends_the_summary_with_its_link(
+    starttls: tuple[int, Inbox], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No index answers: the current execution's summary comes from the run's variables.
+    monkeypatch.setenv("KESTREL_ELASTICSEARCH__URL", f"http://127.0.0.1:{closed_port()}")
+    port, inbox = starttls
+    definition = _mail(port, transportStrategy="SMTP_TLS", customFields={"Env": "prod"})
+    del definition["subject"]
+    run_task(
+        {**definition, "type": "io.kestra.plugin.email.MailExecution"},
+        tmp_path,
+        execution={"id": "exec1", "state": "FAILED"},
+        tasks={"load": {"state": "FAILED"}},
+        kestra={"url": "https://ui.example"},
+    )
+    [(_, message)] = inbox.received
+    assert message["Subject"] == "[company.team] flow ➛ FAILED"
+    text = message.get_body(("plain",)).get_content()
+    assert "Failed tasks: load" in text and "Env: prod" in text
+    assert "https://ui.example/ui/executions/company.team/flow/exec1" in text
+    assert "<th align='left'>Execution ID</th><td>exec1</td>" in (
+        message.get_body(("html",)).get_content()
+    )
