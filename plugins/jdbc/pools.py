@@ -7,6 +7,7 @@ are keyed by a digest of the password, never the password itself.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import threading
 from collections.abc import Callable, Iterator
@@ -56,6 +57,10 @@ def close_all() -> None:
     for pool in pools:
         with suppress(Exception):
             pool.close()
+
+
+# Connections are closed politely when the worker exits (servers log abrupt ends).
+atexit.register(close_all)
 
 
 class IdlePool:

@@ -9,7 +9,7 @@ import pytest
 from jdbc_helpers import closed_port, poll_context, postgres_properties, unique_table
 from plugin_context import Logs, context_of, run_task, task_of
 
-from orchestrator.plugin import TaskFailedError
+from orchestrator.plugin import MASK, TaskFailedError
 from orchestrator.storage import LocalStorage
 from plugins.jdbc.errors import JdbcConnectionError, JdbcQueryError
 from plugins.jdbc.pools import MAX_IDLE
@@ -200,3 +200,19 @@ def test_the_trigger_fires_only_when_the_query_has_rows(
     assert poll.variables == {"rows": [{"id": 3}], "size": 1}
     empty = trigger.model_copy(update={"parameters": {"min": 100}})
     assert empty.evaluate(poll_context()) == []
+
+
+def test_the_password_is_a_secret_of_the_run(postgres: dict[str, Any], tmp_path: Path) -> None:
+    # The local server trusts any password; a query echoing it shows the worker masks it.
+    task = task_of(
+        {
+            "type": QUERY,
+            **postgres,
+            "password": "echoed-pa55",
+            "sql": "SELECT :p AS echoed",
+            "parameters": {"p": "echoed-pa55"},
+            "fetchType": "FETCH_ONE",
+        }
+    )
+    context = context_of(task, tmp_path)
+    assert context.mask_value(task.run(context)) == {"row": {"echoed": MASK}, "size": 1}
