@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from contextlib import AbstractContextManager
 from typing import Any, ClassVar
 
@@ -39,17 +40,38 @@ class PostgresDialect(Dialect):
         return require("psycopg", extra="jdbc", task_type=target.task_type)
 
 
+LIBPQ_PARAMETERS = frozenset(
+    {"sslmode", "sslrootcert", "sslcert", "sslkey", "sslpassword", "application_name"}
+    | {"options", "connect_timeout", "target_session_attrs", "gssencmode", "channel_binding"}
+)
+"""URL parameters libpq knows, passed on as they are."""
+
+
 def _pool_url(url: JdbcUrl) -> str:
-    return url.display() + "?" + "&".join(f"{k}={v}" for k, v in sorted(url.parameters.items()))
+    # The parameters may hold secrets (sslpassword): only their digest is part of the key.
+    parameters = "&".join(f"{k}={v}" for k, v in sorted(url.parameters.items()))
+    return f"{url.display()}#{hashlib.sha256(parameters.encode()).hexdigest()}"
 
 
 def connection_arguments(target: Target) -> dict[str, Any]:
-    """Psycopg's connection keywords for ``target`` (URL parameters passed on as is)."""
+    """The psycopg connection keywords for ``target``.
+
+    URL parameters libpq knows pass on; the JDBC driver's own ``ssl``, ``currentSchema``
+    and ``ApplicationName`` are translated; the others mean nothing to libpq and are left.
+    """
     url = target.url
+    parameters = url.parameters
     arguments: dict[str, Any] = {
-        key: value for key, value in url.parameters.items() if key not in ("user", "password")
+        key: value for key, value in parameters.items() if key in LIBPQ_PARAMETERS
     }
-    arguments.update(host=url.host, port=url.port, connect_timeout=CONNECT_TIMEOUT_SECONDS)
+    if parameters.get("ssl", "").lower() == "true" and "sslmode" not in arguments:
+        arguments["sslmode"] = "require"
+    if parameters.get("currentSchema"):
+        arguments["options"] = f"-c search_path={parameters['currentSchema']}"
+    if parameters.get("ApplicationName"):
+        arguments.setdefault("application_name", parameters["ApplicationName"])
+    arguments.setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
+    arguments.update(host=url.host, port=url.port)
     if url.database:
         arguments["dbname"] = url.database
     user = target.username or url.parameters.get("user")

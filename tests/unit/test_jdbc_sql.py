@@ -13,8 +13,10 @@ from plugin_context import run_task, task_of
 from pydantic import ValidationError
 
 from plugins.extras import MissingExtraError
+from plugins.jdbc.dialect import Target
 from plugins.jdbc.errors import JdbcQueryError, JdbcUrlError
 from plugins.jdbc.ion import ion_text
+from plugins.jdbc.postgres_dialect import PostgresDialect, connection_arguments
 from plugins.jdbc.results import FetchType, output_value, resolve_fetch_type
 from plugins.jdbc.sqltext import bind, first_keyword, split_statements
 from plugins.jdbc.urls import parse_file_url, parse_server_url
@@ -154,3 +156,22 @@ def test_drivers_are_not_imported_by_validation() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_postgres_url_parameters_become_libpq_keywords() -> None:
+    dialect = PostgresDialect()
+    url = dialect.parse(
+        "jdbc:postgresql://h:5433/db?ssl=true&currentSchema=sales&loginTimeout=5&sslrootcert=/ca"
+    )
+    arguments = connection_arguments(Target(url, "u", "p", "task 't'", "x"))
+    assert arguments == {
+        "sslmode": "require",
+        "sslrootcert": "/ca",
+        "options": "-c search_path=sales",
+        "connect_timeout": 10,
+        "host": "h",
+        "port": 5433,
+        "dbname": "db",
+        "user": "u",
+        "password": "p",
+    }
