@@ -1,9 +1,10 @@
 """What a query returns: ``fetchType`` and the outputs Kestra gives for each.
 
 ``FETCH_ONE`` outputs ``row`` (the first row), ``FETCH`` outputs ``rows`` and ``size``,
-``STORE`` writes every row to a file of the internal storage (Ion text, one struct a line,
-read in batches of ``fetchSize`` so a large result never sits in memory) and outputs ``uri``
-and ``size``; ``NONE`` outputs nothing but the affected row count, if any.
+``STORE`` writes every row to a file of the internal storage (Ion text, one struct a line)
+and outputs ``uri`` and ``size``; ``NONE`` outputs nothing. Rows are taken from the cursor
+``fetchSize`` at a time: DuckDB and SQLite stream them, while the default cursors of psycopg
+and PyMySQL already hold the whole result on the client.
 """
 
 from __future__ import annotations
