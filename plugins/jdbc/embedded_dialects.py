@@ -23,7 +23,15 @@ SQLITE_BUSY_TIMEOUT_SECONDS = 10.0
 """How long a statement waits for another connection's lock on the file."""
 
 
-class DuckDbDialect(Dialect):
+class FileDialect(Dialect):
+    """A database in a file of the worker."""
+
+    def release(self, path: Path) -> None:
+        """Close the shared handle or pool of a database file (one a single run used)."""
+        release(pool_key(self.name, str(Path(path).resolve()), None, None))
+
+
+class DuckDbDialect(FileDialect):
     """``jdbc:duckdb:/path/to.db``, or ``jdbc:duckdb:`` for a database in memory."""
 
     name: ClassVar[str] = "duckdb"
@@ -45,10 +53,6 @@ class DuckDbDialect(Dialect):
         database = shared(key, lambda: duckdb.connect(path))
         return _closing(database.cursor())
 
-    def release(self, path: Path) -> None:
-        """Close the shared handle of a database file (one a single run used)."""
-        release(pool_key(self.name, str(Path(path).resolve()), None, None))
-
     def cursor(self, connection: Any) -> Any:
         """The connection itself: a DuckDB ``cursor()`` is another session of the database."""
         return connection
@@ -58,7 +62,7 @@ class DuckDbDialect(Dialect):
         return cursor.description is not None and first_keyword(statement) not in _WRITES
 
 
-class SqliteDialect(Dialect):
+class SqliteDialect(FileDialect):
     """``jdbc:sqlite:/path/to.db``, or ``jdbc:sqlite::memory:``."""
 
     name: ClassVar[str] = "sqlite"
@@ -106,4 +110,4 @@ def _closing(connection: Any) -> Iterator[Any]:
         connection.close()
 
 
-__all__ = ["DuckDbDialect", "SqliteDialect"]
+__all__ = ["DuckDbDialect", "FileDialect", "SqliteDialect"]

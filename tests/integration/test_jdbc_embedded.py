@@ -168,3 +168,27 @@ def test_plugin_defaults_by_prefix_reach_tasks_and_triggers() -> None:
     )
     assert getattr(flow.tasks[0], "url", None) == "jdbc:postgresql://h/db"
     assert getattr(flow.triggers[0], "url", None) == "jdbc:postgresql://h/db"
+
+
+def test_sqlite_outputs_its_database_file_and_runs_on_a_stored_one(tmp_path: Path) -> None:
+    made = run_task(
+        {
+            "type": "io.kestra.plugin.jdbc.sqlite.Queries",
+            "url": "jdbc:sqlite:shop.db",
+            "outputDbFile": True,
+            "sql": "CREATE TABLE t (x); INSERT INTO t VALUES (7)",
+        },
+        tmp_path,
+    )
+    assert made["databaseUri"].endswith("/shop.db")
+    read = run_task(
+        {
+            "type": "io.kestra.plugin.jdbc.sqlite.Query",
+            "url": "jdbc:sqlite:shop.db",
+            "sqliteFile": made["databaseUri"],
+            "sql": "SELECT x FROM t",
+            "fetchType": "FETCH_ONE",
+        },
+        tmp_path,
+    )
+    assert read["row"] == {"x": 7}
