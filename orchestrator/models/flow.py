@@ -21,6 +21,8 @@ from orchestrator.tasks.registry import UnknownTypeError
 NAMESPACE_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9._-]*$"
 FLOW_ID_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9._-]*$"
 _TASK_LIST_KEYS = ("tasks", "errors", "finally", "then", "else", "defaults")
+_DEFAULTED_KEYS = (*_TASK_LIST_KEYS, "triggers")
+"""Where plugin defaults apply: every task list, and the triggers (as in Kestra)."""
 
 
 class ConcurrencyBehavior(StrEnum):
@@ -102,7 +104,7 @@ class Flow(KestrelModel):
             return data
         rules = [rule for rule in defaults if isinstance(rule, dict) and "type" in rule]
         return {
-            key: _with_defaults(value, rules) if key in _TASK_LIST_KEYS else value
+            key: _with_defaults(value, rules) if key in _DEFAULTED_KEYS else value
             for key, value in data.items()
         }
 
@@ -149,8 +151,11 @@ def _with_defaults(node: Any, rules: list[dict[str, Any]]) -> Any:
 
 
 def _same_type(rule_type: str, task_type: str) -> bool:
-    """Whether a default's type names the task's type (directly or through an alias)."""
-    if rule_type == task_type:
+    """Whether a default's type names the task's type: directly, by an alias, or as a prefix.
+
+    ``io.kestra.plugin.jdbc.postgresql`` covers every PostgreSQL task and trigger, as in Kestra.
+    """
+    if rule_type == task_type or task_type.startswith(f"{rule_type}."):
         return True
     try:
         return TASK_TYPES.resolve(rule_type) is TASK_TYPES.resolve(task_type)

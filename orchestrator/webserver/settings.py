@@ -52,6 +52,9 @@ class WebserverSettings(_Section):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
+    public_url: str | None = None
+    """The URL users reach the UI at (Kestra's ``kestra.url``), for links in notifications;
+    ``http://<host>:<port>`` when unset."""
     auth: AuthSettings = Field(default_factory=AuthSettings)
     cors_origins: tuple[str, ...] = ()
     """Origins allowed by CORS; empty: CORS off (the UI is served from the same origin)."""
