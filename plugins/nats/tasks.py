@@ -23,6 +23,20 @@ if TYPE_CHECKING:
 DeliverPolicy = Literal["All", "Last", "New", "ByStartSequence", "ByStartTime", "LastPerSubject"]
 
 
+def policy_of(policy: DeliverPolicy) -> Any:
+    """Kestra's ``deliverPolicy`` as nats-py's."""
+    from nats.js.api import DeliverPolicy as Policy
+
+    return {
+        "All": Policy.ALL,
+        "Last": Policy.LAST,
+        "New": Policy.NEW,
+        "ByStartSequence": Policy.BY_START_SEQUENCE,
+        "ByStartTime": Policy.BY_START_TIME,
+        "LastPerSubject": Policy.LAST_PER_SUBJECT,
+    }[policy]
+
+
 class Produce(RunnableTask, NatsConnection):
     """Publish messages to a subject; outputs ``messagesCount``.
 
@@ -114,18 +128,10 @@ class ConsumeFields(NatsConnection):
         kind = str(getattr(self, "type", "nats"))
         nats = require("nats", extra="nats", task_type=kind)
         from nats.js.api import ConsumerConfig
-        from nats.js.api import DeliverPolicy as Policy
 
         subject = str(render(self.subject, "subject"))
         durable = str(render(self.durable_id, "durableId")) if self.durable_id else None
-        policy = {
-            "All": Policy.ALL,
-            "Last": Policy.LAST,
-            "New": Policy.NEW,
-            "ByStartSequence": Policy.BY_START_SEQUENCE,
-            "ByStartTime": Policy.BY_START_TIME,
-            "LastPerSubject": Policy.LAST_PER_SUBJECT,
-        }[self.deliver_policy]
+        policy = policy_of(self.deliver_policy)
         received: list[dict[str, Any]] = []
         async with connected(task_id, kind, self, render) as (client, name):
             try:
@@ -228,4 +234,4 @@ class NatsTrigger(PollingTrigger, ConsumeFields):
         return [Poll({"messagesCount": len(messages), "uri": uri})]
 
 
-__all__ = ["Consume", "ConsumeFields", "NatsTrigger", "Produce"]
+__all__ = ["Consume", "ConsumeFields", "DeliverPolicy", "NatsTrigger", "Produce", "policy_of"]

@@ -6,6 +6,7 @@ a batch not acknowledged comes again on the next subscription, an acknowledged o
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ from typing import Any
 import pika
 import pytest
 import redis
-from messaging_services import RABBITMQ, REDIS, poll_context, require_server, trigger_of
+from messaging_services import NATS, RABBITMQ, REDIS, poll_context, require_server, trigger_of
 
 from orchestrator.scheduler.realtime import RealtimeContext, RealtimeSource
 
@@ -106,3 +107,44 @@ def test_redis_list_source_gives_back_what_was_not_acknowledged() -> None:
         for leftover in client.scan_iter(f"{key}:kestrel-processing:*"):
             client.delete(leftover)
         client.close()
+
+
+async def _nats_stream(name: str, subjects: list[str] | None) -> None:
+    import nats
+
+    client = await nats.connect(f"nats://{NATS[0]}:{NATS[1]}")
+    stream = client.jetstream()
+    if subjects is None:
+        await stream.delete_stream(name)
+    else:
+        await stream.add_stream(name=name, subjects=subjects)
+        for value in ("a", "b", "c"):
+            await client.publish(f"{name}.x", value.encode())
+        await client.flush()
+    await client.close()
+
+
+def test_nats_source_redelivers_until_acknowledged() -> None:
+    require_server(NATS, "NATS")
+    name = f"kestrel_src_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_nats_stream(name, [f"{name}.>"]))
+    trigger = trigger_of(
+        {
+            "type": "io.kestra.plugin.nats.RealtimeTrigger",
+            "url": f"nats://{NATS[0]}:{NATS[1]}",
+            "subject": f"{name}.x",
+        }
+    )
+    try:
+        source = trigger.subscribe(context())
+        assert [m["data"] for m in collect(source, 3)] == ["a", "b", "c"]
+        source.close()  # not acknowledged: given back at once
+        source = trigger.subscribe(context())
+        assert [m["data"] for m in collect(source, 3)] == ["a", "b", "c"]
+        source.acknowledge()
+        source.close()
+        source = trigger.subscribe(context())
+        assert nothing_more(source)
+        source.close()
+    finally:
+        asyncio.run(_nats_stream(name, None))
