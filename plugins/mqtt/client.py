@@ -10,6 +10,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -22,6 +23,16 @@ from plugins.extras import require
 from plugins.messaging import SerdeType, failure
 
 Render = Callable[[Any, str], Any]
+SESSION_EXPIRY = 24 * 3600
+"""Seconds the broker keeps a realtime trigger's session (and its messages) while away."""
+
+
+@dataclass(frozen=True)
+class Session:
+    """A persistent session: its client id and the callback of the messages it receives."""
+
+    client_id: str
+    on_message: Callable[[Any, Any, Any], None]
 
 
 class MqttConnection(KestrelModel):
@@ -55,9 +66,17 @@ def server_name(server: str) -> str:
 
 @contextmanager
 def connected(
-    task_id: str, task_type: str, spec: MqttConnection, render: Render
+    task_id: str,
+    task_type: str,
+    spec: MqttConnection,
+    render: Render,
+    session: Session | None = None,
 ) -> Iterator[tuple[Any, str]]:
     """A connected client, its loop running; disconnected after.
+
+    ``session`` asks for a persistent session with manual acknowledgements (a realtime
+    trigger's): the broker keeps what was not acknowledged and sends it again when the
+    same client id reconnects.
 
     Yields:
         The client and how messages name the broker.
@@ -70,12 +89,26 @@ def connected(
     name = server_name(server)
     parts = urlsplit(server if "://" in server else f"tcp://{server}")
     client_id = str(render(spec.client_id, "clientId")) if spec.client_id else ""
-    protocol = mqtt.MQTTv5 if spec.mqtt_version == "V5" else mqtt.MQTTv311
+    if not client_id:
+        client_id = session.client_id if session else f"kestrel-{uuid.uuid4().hex[:12]}"
+    v5 = spec.mqtt_version == "V5"
     client = mqtt.Client(
         mqtt.CallbackAPIVersion.VERSION2,
-        client_id=client_id or f"kestrel-{uuid.uuid4().hex[:12]}",
-        protocol=protocol,
+        client_id=client_id,
+        protocol=mqtt.MQTTv5 if v5 else mqtt.MQTTv311,
+        clean_session=None if v5 else session is None,
     )
+    connect_options: dict[str, Any] = {}
+    if session is not None:
+        client.manual_ack_set(True)
+        client.on_message = session.on_message  # before connecting: redeliveries come first
+        if v5:
+            from paho.mqtt.packettypes import PacketTypes
+            from paho.mqtt.properties import Properties
+
+            properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+            properties.SessionExpiryInterval = SESSION_EXPIRY
+            connect_options = {"clean_start": False, "properties": properties}
     if spec.username:
         password = str(render(spec.password, "password")) if spec.password else None
         client.username_pw_set(str(render(spec.username, "username")), password)
@@ -91,7 +124,9 @@ def connected(
     client.on_connect = on_connect
     timeout = spec.connection_timeout.total_seconds()
     try:
-        client.connect(parts.hostname or "localhost", parts.port or 1883, keepalive=30)
+        client.connect(
+            parts.hostname or "localhost", parts.port or 1883, keepalive=30, **connect_options
+        )
     except OSError as exc:
         raise failure(task_id, name, "connecting", exc.strerror or exc) from None
     client.loop_start()
@@ -107,4 +142,4 @@ def connected(
         client.loop_stop()
 
 
-__all__ = ["MqttConnection", "Render", "connected", "server_name"]
+__all__ = ["MqttConnection", "Render", "Session", "connected", "server_name"]

@@ -10,12 +10,22 @@ import asyncio
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pika
 import pytest
 import redis
-from messaging_services import NATS, RABBITMQ, REDIS, poll_context, require_server, trigger_of
+from messaging_services import (
+    MOSQUITTO,
+    NATS,
+    RABBITMQ,
+    REDIS,
+    poll_context,
+    require_server,
+    trigger_of,
+)
+from plugin_context import run_task
 
 from orchestrator.scheduler.realtime import RealtimeContext, RealtimeSource
 
@@ -148,3 +158,37 @@ def test_nats_source_redelivers_until_acknowledged() -> None:
         source.close()
     finally:
         asyncio.run(_nats_stream(name, None))
+
+
+def test_mqtt_source_redelivers_until_acknowledged(tmp_path: Path) -> None:
+    require_server(MOSQUITTO, "Mosquitto")
+    topic = f"kestrel-src/{uuid.uuid4().hex[:10]}"
+    trigger = trigger_of(
+        {
+            "id": f"t{uuid.uuid4().hex[:6]}",
+            "type": "io.kestra.plugin.mqtt.RealtimeTrigger",
+            "server": f"tcp://{MOSQUITTO[0]}:{MOSQUITTO[1]}",
+            "topic": topic,
+            "serdeType": "STRING",
+        }
+    )
+    source = trigger.subscribe(context())  # the session and its subscription now exist
+    run_task(
+        {
+            "type": "io.kestra.plugin.mqtt.Publish",
+            "server": f"tcp://{MOSQUITTO[0]}:{MOSQUITTO[1]}",
+            "topic": topic,
+            "serdeType": "STRING",
+            "from": ["a", "b", "c"],
+        },
+        tmp_path,
+    )
+    assert [m["payload"] for m in collect(source, 3)] == ["a", "b", "c"]
+    source.close()  # not acknowledged: the broker keeps them in the session
+    source = trigger.subscribe(context())
+    assert sorted(m["payload"] for m in collect(source, 3)) == ["a", "b", "c"]
+    source.acknowledge()
+    source.close()
+    source = trigger.subscribe(context())
+    assert nothing_more(source)
+    source.close()
