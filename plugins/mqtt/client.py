@@ -138,7 +138,12 @@ def connected(
             raise failure(task_id, name, "connecting", f"refused by the broker: {reason}")
         yield client, name
     finally:
+        # Wait for the disconnection: the packets queued before it (acknowledgements) are
+        # then written; stopping the loop at once could drop them.
+        gone = threading.Event()
+        client.on_disconnect = lambda *_: gone.set()
         client.disconnect()
+        gone.wait(timeout)
         client.loop_stop()
 
 

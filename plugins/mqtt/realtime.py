@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import queue
 import re
+import threading
+import uuid
 from contextlib import ExitStack
 from typing import Any, ClassVar
 
@@ -105,6 +107,29 @@ class _MqttSource:
         for message in pending:
             if message.qos > 0:
                 self._client.ack(message.mid, message.qos)
+        self._barrier()
+
+    def _barrier(self) -> None:
+        """Wait until the broker has read the acknowledgements sent so far.
+
+        A broker handles a connection's packets in order, so the answer to a later request
+        (an UNSUBSCRIBE of a topic nobody uses) proves the acknowledgements were read; a
+        disconnection right after could otherwise drop them unread.
+        """
+        answered: set[int] = set()
+        arrived = threading.Condition()
+
+        def on_unsubscribe(_client: Any, _data: Any, mid: int, *_: Any) -> None:
+            with arrived:
+                answered.add(mid)
+                arrived.notify_all()
+
+        self._client.on_unsubscribe = on_unsubscribe
+        _, mid = self._client.unsubscribe(f"kestrel/barrier/{uuid.uuid4().hex}")
+        with arrived:
+            arrived.wait_for(
+                lambda: mid in answered, self._trigger.connection_timeout.total_seconds()
+            )
 
     def close(self) -> None:
         self._stack.close()

@@ -110,7 +110,7 @@ class _NatsSource:
             messages = self._loop.run_until_complete(
                 self._subscription.fetch(self._batch, timeout=max(timeout, 0.05))
             )
-        except self._nats.errors.TimeoutError:
+        except TimeoutError:  # nats-py raises its own or asyncio's
             return []
         self._pending += messages
         return [

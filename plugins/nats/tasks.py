@@ -162,7 +162,7 @@ class ConsumeFields(NatsConnection):
                 want = min(want, self.max_records - len(received))
             try:
                 messages = await subscription.fetch(want, timeout=wait)
-            except nats.errors.TimeoutError:
+            except TimeoutError:  # nats-py raises its own or asyncio's
                 return  # nothing new within pollDuration
             for message in messages:
                 received.append(
