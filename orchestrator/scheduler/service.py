@@ -301,9 +301,9 @@ class SchedulerService:
             for delivery in deliveries:
                 delivery.settle(committed=False)
             raise
-        self._committed(batch)
-        for delivery in deliveries:  # their sources may acknowledge them now
+        for delivery in deliveries:  # committed: their sources may acknowledge them now
             delivery.settle(committed=True)
+        self._committed(batch)
 
     def _log_slow(self, batch: _Batch, commands: int, started: float, decided: float) -> None:
         took = time.monotonic() - started
