@@ -153,3 +153,20 @@ def test_a_missing_queue_fails_naming_it(tmp_path: Path) -> None:
             },
             tmp_path,
         )
+
+
+def test_a_missing_exchange_fails_naming_it(tmp_path: Path) -> None:
+    require_server(RABBITMQ, "RabbitMQ")
+    with pytest.raises(
+        TaskFailedError, match=r"task 'pub': publishing on AMQP .* no exchange 'nowhere'"
+    ):
+        run_task(
+            {
+                "id": "pub",
+                "type": "io.kestra.plugin.amqp.Publish",
+                **SERVER,
+                "exchange": "nowhere",
+                "from": "x",
+            },
+            tmp_path,
+        )
