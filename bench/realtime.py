@@ -113,26 +113,35 @@ def main() -> None:
         thread.start()
         seen: dict[str, float] = {}
         counts: Counter[str] = Counter()
-        with TopicTail(settings, [TOPICS.execution_commands]) as tail:
-            time.sleep(5)  # warm-up: the scheduler joins its group and subscribes
-            started = time.monotonic()
-            for index in range(args.messages):
-                target = started + index / args.rate
-                pause = target - time.monotonic()
-                if pause > 0:
-                    time.sleep(pause)  # pacing the publisher, not waiting on a result
-                send(f"{index}:{time.time()}")
-            deadline = time.monotonic() + 60
-            while len(seen) < args.messages and time.monotonic() < deadline:
-                for record in tail.poll(max_messages=5000, timeout=0.2):
-                    create = record.decoded(TOPICS.execution_commands)
-                    if not isinstance(create, CreateExecution) or create.trigger is None:
-                        continue
-                    field = "value" if args.source == "kafka" else "data"
-                    text = str(create.trigger.variables[field])
-                    counts[text] += 1
-                    seen.setdefault(text, time.time() - float(text.split(":")[1]))
-            took = time.monotonic() - started
+        field = "value" if args.source == "kafka" else "data"
+        reading = threading.Event()
+
+        def read() -> None:  # concurrently with the publisher: when each Create is visible
+            with TopicTail(settings, [TOPICS.execution_commands]) as tail:
+                reading.set()
+                deadline = time.monotonic() + 600
+                while len(seen) < args.messages and time.monotonic() < deadline:
+                    for record in tail.poll(max_messages=5000, timeout=0.05):
+                        create = record.decoded(TOPICS.execution_commands)
+                        if not isinstance(create, CreateExecution) or create.trigger is None:
+                            continue
+                        text = str(create.trigger.variables[field])
+                        counts[text] += 1
+                        seen.setdefault(text, time.time() - float(text.split(":")[1]))
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        reading.wait(30)
+        time.sleep(5)  # warm-up: the scheduler joins its group and subscribes
+        started = time.monotonic()
+        for index in range(args.messages):
+            target = started + index / args.rate
+            pause = target - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)  # pacing the publisher, not waiting on a result
+            send(f"{index}:{time.time()}")
+        reader.join(120)
+        took = time.monotonic() - started
         close()
         scheduler.stop()
         thread.join(30)
