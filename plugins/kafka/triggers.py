@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from pydantic import Field
+
 from orchestrator.scheduler.polling import Poll, PollContext, PollingTrigger
 from orchestrator.scheduler.realtime import RealtimeContext, RealtimeTrigger
 from plugins.kafka.client import check_topics, consumed, probe, record_of, server_name
@@ -85,7 +87,7 @@ class KafkaRealtimeTrigger(RealtimeTrigger):
     """How keys are decoded."""
     value_deserializer: SerdeType = "STRING"
     """How values are decoded."""
-    serde_properties: dict[str, Any] = {}
+    serde_properties: dict[str, Any] = Field(default_factory=dict)
     """Accepted for Kestra flows (schema registry settings); unused by STRING and JSON."""
 
     def subscribe(self, context: RealtimeContext) -> _KafkaSource:
