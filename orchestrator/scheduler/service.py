@@ -19,7 +19,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from datetime import datetime, timedelta
 
@@ -46,13 +46,15 @@ from orchestrator.models.trigger_commands import ExecutionEnded, TriggerCommand
 from orchestrator.models.trigger_parts import trigger_key
 from orchestrator.scheduler.commands import apply_command
 from orchestrator.scheduler.conditions import ConditionError
-from orchestrator.scheduler.decision import Decision, Firing
+from orchestrator.scheduler.decision import Decision, Firing, new_state
 from orchestrator.scheduler.definitions import TriggerDefinitions
 from orchestrator.scheduler.evaluate import evaluate, next_wake, wants_poll
 from orchestrator.scheduler.locks import stale_locks
 from orchestrator.scheduler.poller import Poller, results
 from orchestrator.scheduler.polling import Poll, PollingTrigger, after_poll
+from orchestrator.scheduler.realtime import after_messages
 from orchestrator.scheduler.schedules import ScheduleContext
+from orchestrator.scheduler.subscriptions import Delivery, Subscriptions
 from orchestrator.settings import KestrelSettings
 from orchestrator.templating import TemplateRenderer
 
@@ -62,6 +64,8 @@ ROLE = "scheduler"
 DELAY_METRIC = "kestrel.trigger.delay"
 """The metric of each firing: seconds from the slot's date to its Create being produced
 (in the transaction that commits it)."""
+
+REALTIME_TIMEOUT = 0.05  # the longest wait on Kafka while realtime subscriptions run
 
 _GONE = None  # an overlay entry: the trigger's state is deleted (tombstone)
 
@@ -112,6 +116,8 @@ class SchedulerService:
         self._stop = threading.Event()
         self.fired = 0
         self._poller = Poller(settings.scheduler.poll_threads, renderer)
+        self._realtime = Subscriptions(renderer)
+        self._deliveries: list[Delivery] = []  # received, their executions not yet committed
         self.definitions = TriggerDefinitions(settings)
         self._producer = self._new_producer()
         self._consumer = KafkaConsumer(
@@ -149,6 +155,7 @@ class SchedulerService:
         self._recovering |= set(restored)
         self._dirty |= set(restored) | {key for key in self.definitions.by_key if self.owns(key)}
         self._injected += stale_locks(self.settings, restored.values(), self._unreadable)
+        self._sync_realtime(self.definitions.by_key)
         log.info(
             "scheduler %s restored %d triggers of partitions %s in %.2f s",
             self.instance_id,
@@ -165,6 +172,9 @@ class SchedulerService:
     def _on_revoke(self, partitions: list[TopicPartition]) -> None:
         gone = {tp.partition for tp in partitions}
         self._owned -= gone
+        # Stopped before the new owner subscribes; their batches not committed are never
+        # acknowledged, so the source gives them to the new owner.
+        self._realtime.stop(key for key in self._realtime.subscribed() if not self.owns(key))
         for key in [key for key in self.states if partition_for(key, self._partitions) in gone]:
             del self.states[key]
             self._wake_of.pop(key, None)
@@ -194,7 +204,9 @@ class SchedulerService:
                 now = self._clock()
                 self._dirty |= self._due(now)
                 polled = self._poller.finished()
-                if records or self._dirty or self._letters or self._injected or polled:
+                self._deliveries += self._realtime.take()
+                work = self._dirty or self._letters or self._injected or self._deliveries
+                if records or work or polled:
                     self._transact(records, now, polled)
         finally:
             self.probe.stopped()
@@ -210,6 +222,10 @@ class SchedulerService:
             if active and self._active.get(key) is False:
                 self._recovering.add(key)  # re-enabled in the YAML
             self._active[key] = active
+            self._sync_realtime([key])
+
+    def _sync_realtime(self, keys: Iterable[str]) -> None:
+        self._realtime.sync(keys, self.definitions.by_key, self.states.get, self.owns)
 
     def _timeout(self) -> float:
         timeout = self.settings.scheduler.poll_timeout
@@ -217,6 +233,8 @@ class SchedulerService:
             return 0.0
         if self._poller.any:  # a poll may end any time: look again soon
             timeout = min(timeout, 0.02)
+        if self._realtime.any:  # a message may come any time: hand it over soon
+            timeout = min(timeout, REALTIME_TIMEOUT)
         if self._wakes:
             left = (self._wakes[0][0] - self._clock()).total_seconds()
             timeout = min(timeout, max(left, 0.0))
@@ -237,6 +255,7 @@ class SchedulerService:
         batch = _Batch(self._letters)
         injected, self._injected = self._injected, []
         dirty, self._dirty = self._dirty, set()
+        deliveries, self._deliveries = self._deliveries, []
         self._letters = []
         started = time.monotonic()
         self._producer.begin()
@@ -248,6 +267,8 @@ class SchedulerService:
                 self._take_record(record, batch, now)
             for key, future in finished.items():
                 self._take_poll(key, future, batch, now)
+            for delivery in deliveries:
+                self._take_delivery(delivery, batch, now)
             pending = sorted(dirty | batch.evaluated)
             for index, key in enumerate(pending):
                 if len(batch.firings) >= self.settings.scheduler.firings_per_transaction:
@@ -270,13 +291,18 @@ class SchedulerService:
             self._letters = batch.letters + self._letters
             self._injected = injected + self._injected
             self._dirty |= dirty | set(finished)  # polled again: the results are lost
+            self._deliveries = deliveries + self._deliveries  # created in the next one
             self._consumer.rewind(records)
             self._producer.close()
             self._producer = self._new_producer()
             return
         except BaseException:
             self._abort()
+            for delivery in deliveries:
+                delivery.settle(committed=False)
             raise
+        for delivery in deliveries:  # committed: their sources may acknowledge them now
+            delivery.settle(committed=True)
         self._committed(batch)
 
     def _log_slow(self, batch: _Batch, commands: int, started: float, decided: float) -> None:
@@ -375,6 +401,21 @@ class SchedulerService:
         self._take(key, decision, batch)
         batch.evaluated.add(key)
 
+    def _take_delivery(self, delivery: Delivery, batch: _Batch, now: datetime) -> None:
+        key = delivery.key
+        definition = self.definitions.by_key.get(key)
+        if not self.owns(key) or definition is None or definition.trigger != delivery.trigger:
+            # Revoked, removed or changed since it was received: not acknowledged, so the
+            # source delivers it again (to the new owner or the new subscription).
+            delivery.settle(committed=False)
+            return
+        state = self._current(key, batch) or new_state(definition.ref, delivery.trigger, now)
+        decision = after_messages(
+            delivery.trigger, state, definition.ref, delivery.messages, now, self._renderer
+        )
+        self._take(key, decision, batch)
+        batch.evaluated.add(key)
+
     def _take(self, key: str, decision: Decision, batch: _Batch) -> None:
         if decision.state is not None:
             batch.states[key] = decision.state
@@ -423,6 +464,7 @@ class SchedulerService:
             SCHEDULER_TRIGGER_DELAY.observe(max((committed - firing.due).total_seconds(), 0.0))
         for key in batch.decided | set(batch.states) | batch.evaluated:
             self._schedule_wake(key)
+        self._sync_realtime(batch.states)  # disabled or enabled by a command
 
     def _schedule_wake(self, key: str) -> None:
         definition = self.definitions.by_key.get(key)
@@ -445,6 +487,7 @@ class SchedulerService:
     def close(self) -> None:
         """Leave the group and close every client (safe to call twice)."""
         self._poller.close()
+        self._realtime.close()
         for closer in (self._consumer.close, self._producer.close, self.definitions.close):
             try:
                 closer()
