@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -19,14 +20,33 @@ if TYPE_CHECKING:
 
 
 class _CsvOptions(Conversion):
-    field_separator: str = Field(default=",", min_length=1, max_length=1)
-    """The field separator character."""
-    text_delimiter: str = Field(default='"', min_length=1, max_length=1)
+    field_separator: str = ","
+    """The field separator character (a template may give it)."""
+    text_delimiter: str = '"'
     """The character quoting a field."""
     header: bool = True
     """Whether the first line holds the column names."""
     charset: str = "UTF-8"
     """The CSV file's charset."""
+
+    def character(self, ctx: RunContext, value: str, name: str) -> str:
+        """A rendered one-character property (backslash-t or ``TAB`` is a tab).
+
+        Raises:
+            SerdesError: it is not one character.
+        """
+        text = ctx.render_text(value, name)
+        text = {"\\t": "\t", "TAB": "\t"}.get(text, text)
+        if len(text) != 1:
+            raise SerdesError(f"{self.where(ctx)}: {name} must be one character, got {text!r}")
+        return text
+
+    def dialect(self, ctx: RunContext) -> tuple[str, str]:
+        """The rendered separator and quote characters."""
+        return (
+            self.character(ctx, self.field_separator, "fieldSeparator"),
+            self.character(ctx, self.text_delimiter, "textDelimiter"),
+        )
 
 
 class CsvToIon(_CsvOptions):
@@ -76,7 +96,8 @@ class CsvToIon(_CsvOptions):
         for _ in range(self.skip_rows):
             if not text.readline():
                 return
-        reader = csv.reader(text, delimiter=self.field_separator, quotechar=self.text_delimiter)
+        separator, quote = self.dialect(ctx)
+        reader = csv.reader(text, delimiter=separator, quotechar=quote)
         names: list[str] | None = None
         for fields in reader:
             if self.skip_empty_rows and not any(fields):
@@ -93,6 +114,23 @@ class CsvToIon(_CsvOptions):
                     f"fields, the header {len(names)}"
                 )
             yield {name: (fields[i] if i < len(fields) else None) for i, name in enumerate(names)}
+
+
+# ALL_NON_NULL has no csv constant before Python 3.12: every field is quoted.
+_QUOTING: dict[str, Literal[0, 1, 2, 3]] = {
+    "ALL": csv.QUOTE_ALL,
+    "ALL_NON_NULL": csv.QUOTE_ALL,
+    "MINIMAL": csv.QUOTE_MINIMAL,
+    "NON_NUMERIC": csv.QUOTE_NONNUMERIC,
+    "NONE": csv.QUOTE_NONE,
+}
+
+
+def _number_or_text(value: Any) -> Any:
+    """Numbers stay numbers, so QUOTE_NONNUMERIC leaves them unquoted."""
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return value
+    return as_text(value)
 
 
 class IonToCsv(_CsvOptions):
@@ -114,7 +152,9 @@ class IonToCsv(_CsvOptions):
     line_delimiter: str = "\n"
     """Written at the end of each row."""
     always_delimit_text: bool = False
-    """Quote every field, not only those that need it."""
+    """Quote every field, not only those that need it (``quoteMode: ALL``)."""
+    quote_mode: Literal["ALL", "ALL_NON_NULL", "MINIMAL", "NON_NUMERIC", "NONE"] | None = None
+    """Which fields are quoted (default MINIMAL: those that need it)."""
     date_format: str | None = None
     """Accepted for Kestra's flows; dates are written in ISO 8601."""
     time_format: str | None = None
@@ -132,19 +172,22 @@ class IonToCsv(_CsvOptions):
         """
         uri = self.source(ctx)
         encoding = checked_charset(self.charset, self.where(ctx))
-        quoting: Literal[0, 1] = csv.QUOTE_ALL if self.always_delimit_text else csv.QUOTE_MINIMAL
+        mode = self.quote_mode or ("ALL" if self.always_delimit_text else "MINIMAL")
+        separator, quote = self.dialect(ctx)
         with self.open_text(ctx, uri, "UTF-8") as text, ctx.working_directory() as folder:
 
             def write(path: Path) -> None:
                 with path.open("w", encoding=encoding, newline="") as out:
                     writer = csv.writer(
                         out,
-                        delimiter=self.field_separator,
-                        quotechar=self.text_delimiter,
+                        delimiter=separator,
+                        quotechar=quote,
                         lineterminator=self.line_delimiter,
-                        quoting=quoting,
+                        quoting=_QUOTING[mode],
+                        escapechar="\\" if mode == "NONE" else None,
                     )
-                    self._write(writer, read_rows(text, uri, self.type_name))
+                    field = _number_or_text if mode == "NON_NUMERIC" else as_text
+                    self._write(writer, read_rows(text, uri, self.type_name), field)
 
             try:
                 stored, _ = self.store(ctx, output_name(uri, ".csv"), write, folder)
@@ -152,7 +195,7 @@ class IonToCsv(_CsvOptions):
                 raise self.decoding_error(ctx, uri, exc) from exc
         return {"uri": stored}
 
-    def _write(self, writer: Any, rows: Iterator[Any]) -> None:
+    def _write(self, writer: Any, rows: Iterator[Any], field: Callable[[Any], Any]) -> None:
         names: list[str] | None = None
         for row in rows:
             if isinstance(row, dict):
@@ -160,11 +203,11 @@ class IonToCsv(_CsvOptions):
                     names = list(row)
                     if self.header:
                         writer.writerow(names)
-                writer.writerow([as_text(row.get(name)) for name in names])
+                writer.writerow([field(row.get(name)) for name in names])
             elif isinstance(row, list):
-                writer.writerow([as_text(value) for value in row])
+                writer.writerow([field(value) for value in row])
             else:
-                writer.writerow([as_text(row)])
+                writer.writerow([field(row)])
 
 
 __all__ = ["CsvToIon", "IonToCsv"]

@@ -230,3 +230,21 @@ def test_a_missing_file_or_a_non_storage_uri_fails_clearly(tmp_path: Path) -> No
         run_task({"type": S + "csv.CsvToIon", "from": "kestrel://company/nothing.csv"}, tmp_path)
     with pytest.raises(SerdesError, match="must be an internal storage URI"):
         run_task({"type": S + "csv.CsvToIon", "from": "/etc/passwd"}, tmp_path)
+
+
+def test_separators_may_be_templates_and_quote_modes_follow_kestra(tmp_path: Path) -> None:
+    source = stored(tmp_path, "t.tsv", b"a\tb\nx y\t1\n")
+    ion = run_task(
+        {"type": S + "csv.CsvToIon", "from": source, "fieldSeparator": "{{ sep }}"},
+        tmp_path,
+        sep="\t",
+    )["uri"]
+    assert rows(tmp_path, ion) == [{"a": "x y", "b": "1"}]
+    numbers = stored(tmp_path, "n.ion", b'{"name":"x","n":1.5,"none":null}\n')
+    out = run_task(
+        {"type": S + "csv.IonToCsv", "from": numbers, "quoteMode": "NON_NUMERIC", "header": False},
+        tmp_path,
+    )["uri"]
+    assert read(tmp_path, out) == b'"x",1.5,""\n'
+    with pytest.raises(SerdesError, match="fieldSeparator must be one character, got ';;'"):
+        run_task({"type": S + "csv.CsvToIon", "from": source, "fieldSeparator": ";;"}, tmp_path)
