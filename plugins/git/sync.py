@@ -3,7 +3,8 @@
 SyncFlows deploys the flows of a repository's folder as ``kestrel flow deploy`` does (a new
 revision of each changed flow, all or nothing) and, with ``delete``, deletes the flows of
 the namespace that the folder no longer has. SyncNamespaceFiles copies a folder's files to
-where Kestra keeps namespace files in the internal storage (``<namespace as path>/_files/``).
+the namespace's folder of the internal storage, as Kestra keeps them
+(``kestrel://<namespace>/_files/...``; Kestrel's tasks do not read them from there yet).
 """
 
 from __future__ import annotations
@@ -193,7 +194,7 @@ class SyncNamespaceFiles(_Sync):
             GitTaskError: git failed.
         """
         namespace = ctx.render_text(self.namespace, "namespace")
-        prefix = PurePosixPath(*namespace.split("."), "_files")
+        prefix = PurePosixPath(namespace, "_files")
         storage = ctx.storage
         existing = set(storage.list(prefix.as_posix()))
         results: list[dict[str, Any]] = []

@@ -135,8 +135,8 @@ def test_push_commits_input_files_to_a_new_branch(tmp_path: Path, remote: str) -
 
 def test_sync_namespace_files_adds_updates_and_deletes(tmp_path: Path, remote: str) -> None:
     storage = LocalStorage(tmp_path / "storage")
-    storage.put("company/team/_files/old.txt", b"old")
-    storage.put("company/team/_files/etl.py", b"print('old')\n")
+    storage.put("company.team/_files/old.txt", b"old")
+    storage.put("company.team/_files/etl.py", b"print('old')\n")
     definition = {
         "type": G + "SyncNamespaceFiles",
         "url": remote,
@@ -149,10 +149,10 @@ def test_sync_namespace_files_adds_updates_and_deletes(tmp_path: Path, remote: s
         {"path": "etl.py", "syncState": "UPDATED"},
         {"path": "old.txt", "syncState": "DELETED"},
     ]
-    assert storage.exists("company/team/_files/old.txt")
+    assert storage.exists("company.team/_files/old.txt")
     run_task(definition, tmp_path)
-    assert storage.list("company/team/_files") == ["kestrel://company/team/_files/etl.py"]
-    assert storage.get("company/team/_files/etl.py") == b"print('etl')\n"
+    assert storage.list("company.team/_files") == ["kestrel://company.team/_files/etl.py"]
+    assert storage.get("company.team/_files/etl.py") == b"print('etl')\n"
     unchanged = run_task(definition, tmp_path)["files"]
     assert unchanged == [{"path": "etl.py", "syncState": "UNCHANGED"}]
     with pytest.raises(GitTaskError, match="'nowhere' is not a folder of"):
