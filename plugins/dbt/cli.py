@@ -12,7 +12,7 @@ import os
 import shlex
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import Field
 
@@ -30,6 +30,14 @@ class _DbtTask(ShellTask):
     """The content of ``profiles.yml`` (written to the working directory)."""
     project_dir: str | None = None
     """The dbt project's folder, relative to the working directory (default: it)."""
+    engine: Literal["CORE", "FUSION"] = "CORE"
+    """Accepted for Kestra's flows: the dbt on the PATH runs (dbt-core)."""
+    log_format: Literal["JSON", "TEXT", "DEFAULT"] | None = None
+    """Accepted for Kestra's flows: dbt's own output goes to the log as it is."""
+    store_manifest: dict[str, Any] | None = None
+    """Accepted for Kestra's flows; the manifest is not stored in the KV store."""
+    load_manifest: dict[str, Any] | None = None
+    """Accepted for Kestra's flows."""
     parse_run_results: bool = True
     """Read ``target/run_results.json`` after the run: a log line per node, and the
     output ``runResults`` (node counts by status)."""

@@ -122,3 +122,34 @@ def test_an_invalid_flow_in_git_deploys_nothing(
             tmp_path,
         )
     assert "company.bad/good" not in TopicFlows(kestrel_env).records()
+
+
+def test_push_flows_commits_the_deployed_flows(
+    tmp_path: Path, kestrel_env: KestrelSettings
+) -> None:
+    flows = TopicFlows(kestrel_env)
+    for namespace, flow_id in (("company.push", "a"), ("company.push.sub", "b"), ("other", "c")):
+        source = FLOW.format(id=flow_id, message="x").replace("ignored", namespace)
+        publish_flows(kestrel_env, flows, [(flow_id, source)])
+    bare = tmp_path / "remote.git"
+    git("init", "--quiet", "--bare", "--initial-branch=main", str(bare), cwd=tmp_path)
+    seed = repository(tmp_path, {"README.md": "flows\n"})
+    git("push", "--quiet", f"file://{bare}", "main", cwd=Path(seed.removeprefix("file://")))
+    pushed = run_task(
+        {
+            "type": "io.kestra.plugin.git.PushFlows",
+            "url": f"file://{bare}",
+            "sourceNamespace": "company.push",
+            "includeChildNamespaces": True,
+            "commitMessage": "backup",
+        },
+        tmp_path,
+    )
+    assert pushed["diff"] == [
+        {"path": "a.yml", "state": "ADDED"},
+        {"path": "sub/b.yml", "state": "ADDED"},
+    ]
+    check = tmp_path / "check"
+    git("clone", "--quiet", f"file://{bare}", str(check), cwd=tmp_path)
+    assert "namespace: company.push.sub" in (check / "_flows" / "sub" / "b.yml").read_text()
+    assert not (check / "_flows" / "c.yml").exists()

@@ -157,3 +157,34 @@ def test_sync_namespace_files_adds_updates_and_deletes(tmp_path: Path, remote: s
     assert unchanged == [{"path": "etl.py", "syncState": "UNCHANGED"}]
     with pytest.raises(GitTaskError, match="'nowhere' is not a folder of"):
         run_task({**definition, "gitDirectory": "nowhere"}, tmp_path)
+
+
+def test_push_namespace_files_mirrors_the_namespace_in_a_folder(
+    tmp_path: Path, remote: str
+) -> None:
+    storage = LocalStorage(tmp_path / "storage")
+    storage.put("company.team/_files/etl.py", b"print('new')\n")
+    storage.put("company.team/_files/sql/q.sql", b"select 1")
+    storage.put("company.team/_files/notes.txt", b"skip me")
+    definition = {
+        "type": G + "PushNamespaceFiles",
+        "url": remote,
+        "namespace": "company.team",
+        "gitDirectory": "scripts",
+        "files": ["*.py", "sql/*"],
+        "commitMessage": "files",
+        "authorName": "Robot",
+    }
+    dry = run_task({**definition, "dryRun": True}, tmp_path)
+    assert dry == {
+        "commitId": None,
+        "diff": [{"path": "etl.py", "state": "UPDATED"}, {"path": "sql/q.sql", "state": "ADDED"}],
+    }
+    pushed = run_task(definition, tmp_path)
+    check = tmp_path / "check"
+    git("clone", "--quiet", remote, str(check), cwd=tmp_path)
+    assert (check / "scripts" / "etl.py").read_text() == "print('new')\n"
+    assert (check / "scripts" / "sql" / "q.sql").read_text() == "select 1"
+    assert not (check / "scripts" / "notes.txt").exists()
+    assert git("log", "-1", "--format=%H %an", cwd=check).strip() == f"{pushed['commitId']} Robot"
+    assert run_task(definition, tmp_path)["diff"] == []
