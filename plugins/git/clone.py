@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import Field
@@ -49,8 +51,8 @@ class Clone(GitTask):
         """Clone the repository.
 
         Raises:
-            GitTaskError: git failed (bad URL, credentials, branch), or the target folder
-                is not empty or leaves the working directory.
+            GitTaskError: git failed (bad URL, credentials, branch), the directory leaves
+                the working directory, or holds a file the repository has too.
         """
         with ctx.working_directory() as folder:
             target = folder
@@ -60,15 +62,29 @@ class Clone(GitTask):
                     raise GitTaskError(
                         f"{self.where(ctx)}: directory must stay inside the working directory"
                     )
-            if target.exists() and any(target.iterdir()):
-                raise GitTaskError(
-                    f"{self.where(ctx)}: {target} is not empty: clone into another directory"
-                )
             branch = None if self.branch is None else ctx.render_text(self.branch, "branch")
+            occupied = target.exists() and any(target.iterdir())
+            # git clones into an empty folder only: beside files already there (a
+            # WorkingDirectory's inputFiles), clone aside and move the checkout in.
+            destination = target / ".kestrel-clone" if occupied else target
             with self.git(ctx) as git:
-                git.clone(target, branch, self.depth, self.clone_submodules)
+                git.clone(destination, branch, self.depth, self.clone_submodules)
+            if occupied:
+                self._move_in(ctx, destination, target)
             ctx.logger.info(f"cloned {git.shown_url} into {target}")
             return {"directory": str(target)}
+
+    def _move_in(self, ctx: RunContext, clone: Path, target: Path) -> None:
+        clashes = sorted(entry.name for entry in clone.iterdir() if (target / entry.name).exists())
+        if clashes:
+            shutil.rmtree(clone)
+            raise GitTaskError(
+                f"{self.where(ctx)}: {target} already has {', '.join(clashes)}, which the "
+                "repository has too: clone into another directory"
+            )
+        for entry in clone.iterdir():
+            entry.rename(target / entry.name)
+        clone.rmdir()
 
 
 __all__ = ["Clone"]

@@ -78,6 +78,21 @@ def test_clone_a_branch_into_the_shared_working_directory(tmp_path: Path, remote
     assert git("rev-list", "--count", "HEAD", cwd=dev).strip() == "1"  # depth 1
 
 
+def test_clone_beside_files_already_in_the_folder(tmp_path: Path, remote: str) -> None:
+    shared = SharedDirectory(task_run_id="wd2", task_id="wd", input_files={"data.csv": "a\n"})
+    task = task_of({"type": G + "Clone", "url": remote})
+    ctx = context_of(task, tmp_path)
+    ctx.shared_directory = shared
+    folder = Path((task.run(ctx) or {})["directory"])
+    assert (folder / "data.csv").read_text() == "a\n"
+    assert (folder / "README.md").read_text() == "main\n" and (folder / ".git").is_dir()
+    clash = SharedDirectory(task_run_id="wd3", task_id="wd", input_files={"README.md": "mine"})
+    ctx = context_of(task, tmp_path)
+    ctx.shared_directory = clash
+    with pytest.raises(GitTaskError, match="already has README.md, which the repository has"):
+        task.run(ctx)
+
+
 def test_clone_failures_name_the_task_and_mask_the_password(tmp_path: Path, remote: str) -> None:
     with pytest.raises(GitTaskError, match=r"task 't' .*cloning .* failed: .*nope"):
         run_task({"type": G + "Clone", "url": remote, "branch": "nope"}, tmp_path)
