@@ -38,6 +38,8 @@ class _DbtTask(ShellTask):
     """Accepted for Kestra's flows; the manifest is not stored in the KV store."""
     load_manifest: dict[str, Any] | None = None
     """Accepted for Kestra's flows."""
+    docker_options: dict[str, Any] | None = None
+    """Kestra's older Docker options (``image``...), used like ``docker``."""
     parse_run_results: bool = True
     """Read ``target/run_results.json`` after the run: a log line per node, and the
     output ``runResults`` (node counts by status)."""
@@ -50,10 +52,19 @@ class _DbtTask(ShellTask):
         env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env["PATH"]])
         if self.profiles is not None:
             env.setdefault("DBT_PROFILES_DIR", str(working_dir))
+        elif isinstance(self.input_files, dict) and any(
+            name.startswith(".profile/") for name in self.input_files
+        ):  # Kestra's older dbt tasks read profiles from .profile/
+            env.setdefault("DBT_PROFILES_DIR", str(working_dir / ".profile"))
         if self.project_dir is not None:
             project = ctx.render_text(self.project_dir, "projectDir", extra)
             env.setdefault("DBT_PROJECT_DIR", str(working_dir / project))
         return env
+
+    def _image(self, ctx: RunContext) -> str:
+        if self.container_image is None and self.docker_options and "image" in self.docker_options:
+            return ctx.render_text(self.docker_options["image"], "dockerOptions.image")
+        return super()._image(ctx)
 
     def _write_input_files(self, ctx: RunContext, working_dir: Path, extra: dict[str, Any]) -> None:
         super()._write_input_files(ctx, working_dir, extra)

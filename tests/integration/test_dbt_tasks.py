@@ -95,3 +95,29 @@ def test_build_turns_kestra_options_into_dbt_flags(tmp_path: Path) -> None:
         "dbt --debug build --fail-fast --threads 4 --target prod "
         "--select tag:daily orders --exclude legacy"
     )
+
+
+def test_profiles_dir_and_the_dbt_beside_kestrel_are_found(tmp_path: Path) -> None:
+    old_style = task_of(
+        {
+            "type": "io.kestra.plugin.dbt.cli.Build",
+            "dockerOptions": {"image": "dbt:1"},
+            "inputFiles": {".profile/profiles.yml": "p: {}"},
+        }
+    )
+    env = old_style._environment(context_of(old_style, tmp_path), tmp_path, {})  # type: ignore[attr-defined]
+    assert env["DBT_PROFILES_DIR"] == str(tmp_path / ".profile")
+    assert env["PATH"].split(os.pathsep)[0] == str(Path(sys.executable).parent)
+    image = old_style._image(context_of(old_style, tmp_path))  # type: ignore[attr-defined]
+    assert image == "dbt:1"
+    new_style = task_of(
+        {
+            "type": "io.kestra.plugin.dbt.cli.DbtCLI",
+            "commands": ["dbt build"],
+            "profiles": "p: {}",
+            "projectDir": "project",
+        }
+    )
+    env = new_style._environment(context_of(new_style, tmp_path), tmp_path, {})  # type: ignore[attr-defined]
+    assert env["DBT_PROFILES_DIR"] == str(tmp_path)
+    assert env["DBT_PROJECT_DIR"] == str(tmp_path / "project")
