@@ -85,6 +85,10 @@ class ProcessTask(RunnableTask):
     def _before_run(self, ctx: RunContext) -> None:
         """Called first (to warn about properties that have no effect, for example)."""
 
+    def _after_success(self, ctx: RunContext, working_dir: Path) -> dict[str, Any]:
+        """Called after a successful command, in its working directory: extra outputs."""
+        return {}
+
     def _launch(
         self, ctx: RunContext, argv: list[str], working_dir: Path, env: dict[str, str]
     ) -> list[str]:
@@ -129,6 +133,7 @@ class ProcessTask(RunnableTask):
                 raise CommandFailedError(result.exit_code, tail)
             ctx.logger.debug(f"Command succeeded with exit code {result.exit_code}")
             files = self._store_output_files(ctx, working_dir, patterns, prepared.internal)
+            extra_outputs = self._after_success(ctx, working_dir)
         if self.warning_on_std_err and collector.stderr_count:
             ctx.set_warning(f"the command wrote {collector.stderr_count} line(s) to stderr")
         return {
@@ -137,6 +142,7 @@ class ProcessTask(RunnableTask):
             "outputFiles": files,
             "stdOutLineCount": collector.stdout_count,
             "stdErrLineCount": collector.stderr_count,
+            **extra_outputs,
         }
 
     def _environment(
