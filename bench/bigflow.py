@@ -32,13 +32,14 @@ from orchestrator.backends import resolve_backends
 from orchestrator.cli.deploy import deploy_files
 from orchestrator.kafka import TOPICS, KafkaProducer, TopicTail, ensure_topics
 from orchestrator.models.execution import new_id
-from orchestrator.models.messages import CreateExecution
+from orchestrator.models.messages import CreateExecution, KillExecution
 from orchestrator.settings import KestrelSettings, load_settings
 
 NAMESPACE = "kestrel.bench"
 # The execution's state is near the start of its JSON; reading it there spares the bench a
 # full decode of every (possibly large) snapshot, which would compete for the CPU.
 _STATE = re.compile(rb'"state":\{"current":"([A-Z_]+)"')
+_ENDED = ("SUCCESS", "FAILED", "WARNING", "KILLED", "CANCELLED")
 
 
 def sequential_flow(count: int) -> str:
@@ -93,9 +94,17 @@ def follow(settings: KestrelSettings, run: Run, tail: TopicTail, cap: float) -> 
                 if found:
                     run.state = found.group(1).decode()
                     run.last = record.value
-        if run.state in ("SUCCESS", "FAILED", "WARNING", "KILLED", "CANCELLED"):
+        if run.state in _ENDED:
             break
     return time.monotonic() - started
+
+
+def kill(settings: KestrelSettings, execution_id: str) -> None:
+    """Kill an execution that ran over the cap."""
+    with KafkaProducer(settings) as producer:
+        command = KillExecution(execution_id=execution_id, reason="bigflow: over the cap")
+        producer.send(TOPICS.execution_commands, execution_id, command)
+        producer.flush()
 
 
 def task_end_dates(settings: KestrelSettings, run: Run) -> list[datetime]:
@@ -139,7 +148,7 @@ def per_task_ms(ends: list[datetime]) -> tuple[float, float]:
 
 def report(name: str, run: Run, wall: float, ends: list[datetime], cap: float) -> None:
     tasks = len(ends)
-    capped = run.state not in ("SUCCESS", "FAILED", "WARNING", "KILLED")
+    capped = run.state not in _ENDED
     status = f"CAPPED at {cap:.0f}s ({run.state})" if capped else run.state
     start_ms, end_ms = per_task_ms(ends)
     total = sum(run.bytes_by_topic.values())
@@ -206,6 +215,8 @@ def main() -> None:
                         producer.send(TOPICS.execution_commands, run.execution_id, create)
                         producer.flush()
                     wall = follow(settings, run, tail, args.cap)
+                    if run.state not in _ENDED:
+                        kill(settings, run.execution_id)  # or it slows down the next flow
                 report(flow_id, run, wall, task_end_dates(settings, run), args.cap)
         finally:
             server.terminate()
