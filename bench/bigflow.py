@@ -127,7 +127,7 @@ def task_end_dates(settings: KestrelSettings, run: Run) -> list[datetime]:
     if run.last:
         runs = list(json.loads(run.last).get("taskRunList", []))
     task_runs = getattr(TOPICS, "task_runs", None)
-    if task_runs is not None:
+    if task_runs is not None and not runs:  # a long execution's, on task-runs
         latest: dict[str, dict[str, object]] = {}
         with TopicTail(settings, [task_runs]) as tail:
             idle = 0
@@ -137,7 +137,7 @@ def task_end_dates(settings: KestrelSettings, run: Run) -> list[datetime]:
                 for record in records:
                     key = record.key_str or ""
                     if key.startswith(run.execution_id) and record.value:
-                        latest[key] = json.loads(record.value)
+                        latest[key] = json.loads(record.value)["taskRun"]
         runs = list(latest.values())
     ends = []
     for each in runs:
