@@ -130,8 +130,10 @@ def task_end_dates(settings: KestrelSettings, run: Run) -> list[datetime]:
     if task_runs is not None and not runs:  # a long execution's, on task-runs
         latest: dict[str, dict[str, object]] = {}
         with TopicTail(settings, [task_runs]) as tail:
-            idle = 0
-            while idle < 3:
+            idle, waited = 0, time.monotonic()
+            # Until the topic has been quiet for a while (longer before the first record: a
+            # loaded machine may take seconds to assign the partitions).
+            while idle < 3 or (not latest and time.monotonic() - waited < 30):
                 records = tail.poll(max_messages=5000, timeout=0.5)
                 idle = 0 if records else idle + 1
                 for record in records:
