@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from executor.engine import EngineSettings, Event
+from executor.engine.run_index import find_run
 from executor.errors import ExecutorError
 from executor.flows import FlowStore
 from executor.metrics import BatchMetrics
@@ -312,7 +313,7 @@ class ExecutorProcessor:
             return
         if isinstance(event, WorkerTaskResult):
             known = self.shell.execution(event.execution_id)
-            if known is not None and known.find_task_run(event.task_run_id) is None:
+            if known is not None and find_run(known.task_run_list, event.task_run_id) is None:
                 # The engine ignores it; it should never happen, so say so loudly.
                 log.warning(
                     "result for task run %s unknown to execution %s (seq %d): stale state?",

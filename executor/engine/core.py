@@ -197,10 +197,10 @@ def settle(work: Work, renderer: TemplateRenderer) -> None:
 def _create_nexts(work: Work) -> None:
     flow = work.flow
     root = Branches(resolve(flow.tasks), resolve(flow.errors), resolve(flow.finally_))
-    _, current = current_branch(work, root, None)
-    for resolved in sequential_nexts(work, current, None):
+    branch, current = current_branch(work, root, None)
+    for resolved in sequential_nexts(work, current, None, branch):
         _create_run(work, None, resolved.task.id, resolved.value, resolved.iteration)
-    for run in list(work.runs):
+    for run in work.open_runs():
         task = work.index.task(run.task_id)
         if run.state.current is StateType.RUNNING and _has_children(task):
             assert isinstance(task, FlowableTask)
@@ -232,7 +232,7 @@ def _create_run(
 
 
 def _dispatch_waiting(work: Work, renderer: TemplateRenderer) -> None:
-    waiting = [run for run in work.runs if awaiting_dispatch(run)]
+    waiting = [run for run in work.open_runs() if awaiting_dispatch(run)]
     if not waiting:
         return
     if work.state.current is StateType.KILLING:
@@ -245,7 +245,7 @@ def _dispatch_waiting(work: Work, renderer: TemplateRenderer) -> None:
 
 
 def _pause_runs(work: Work, renderer: TemplateRenderer) -> None:
-    for run in list(work.runs):
+    for run in work.open_runs():
         task = work.index.task(run.task_id)
         if not isinstance(task, Pause) or not needs_pause(run, task):
             continue
@@ -282,7 +282,7 @@ def _pause_runs(work: Work, renderer: TemplateRenderer) -> None:
 
 def _resolve_flowables(work: Work) -> None:
     killing = work.state.current is StateType.KILLING
-    for run in reversed(list(work.runs)):
+    for run in reversed(work.open_runs()):
         current = work.run(run.id)
         task = work.index.task(current.task_id)
         if current.state.current is not StateType.RUNNING or not _has_children(task):
@@ -309,7 +309,7 @@ def _resolve_flowables(work: Work) -> None:
 def _update_execution_state(work: Work) -> None:
     if work.state.current not in (StateType.RUNNING, StateType.PAUSED, StateType.RETRYING):
         return
-    states = {run.state.current for run in work.runs}
+    states = {run.state.current for run in work.open_runs()}
     if StateType.PAUSED in states:
         work.set_state(StateType.PAUSED)
     elif StateType.RETRYING in states:
@@ -377,6 +377,7 @@ def _lost_flow(execution: Execution, now: datetime) -> Decision:
 
 def _decide(work: Work, settings: EngineSettings) -> Decision:
     if not work.changed:
+        work.release()
         return _effects(work)
     snapshot = work.snapshot()
     wire = snapshot.to_wire()

@@ -12,6 +12,7 @@ from executor.engine.labels import child_labels
 from executor.engine.variables import run_variables
 from executor.engine.work import Work
 from executor.engine.workdir import shared_directory
+from executor.engine.worker_context import worker_context
 from orchestrator.models.duration import parse_duration
 from orchestrator.models.execution import (
     ExecutionTrigger,
@@ -212,13 +213,14 @@ def start_subflow(
 def _send_to_worker(work: Work, run: TaskRun, task: Task, variables: dict[str, Any]) -> None:
     attempt = TaskRunAttempt(state=State.of(StateType.CREATED, work.now))
     sent = work.put_fields(run, attempts=(*run.attempts, attempt))
+    definition = task.to_json_dict()
     work.worker_tasks.append(
         WorkerTask(
             task_run=sent,
             attempt=len(sent.attempts),
-            task=task.to_json_dict(),
+            task=definition,
             flow_revision=work.original.flow_revision,
-            context=variables,
+            context=worker_context(variables, task, definition, work.flow),
             working_directory=shared_directory(work, run),
         )
     )

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from executor.engine import wait_for
 from executor.engine.resolve import (
     Branches,
+    LoopTasks,
     ResolvedTask,
     current_branch,
     each_nexts,
@@ -125,7 +127,7 @@ def branches_of(run: TaskRun, task: FlowableTask) -> Branches | None:
     """The ``tasks``/``errors``/``finally`` lists of a flowable run (None: nothing applies)."""
     errors, finally_ = resolve(task.errors), resolve(task.finally_)
     outputs = run.outputs or {}
-    tasks: list[ResolvedTask]
+    tasks: Sequence[ResolvedTask]
     if isinstance(task, Switch):
         value = outputs.get("value")
         chosen = task.cases.get(str(value)) if value is not None else None
@@ -138,11 +140,7 @@ def branches_of(run: TaskRun, task: FlowableTask) -> Branches | None:
         tasks = resolve(task.then if outputs.get("evaluationResult") else task.else_)
     elif isinstance(task, _LOOPS):
         enabled = [child for child in task.tasks if not child.disabled]
-        tasks = [
-            ResolvedTask(child, value, iteration)
-            for iteration, value in enumerate(run.loop_values or ())
-            for child in enabled
-        ]
+        tasks = LoopTasks(enabled, run.loop_values or ())
     elif isinstance(task, Dag):
         tasks = resolve(node.task for node in task.tasks)
     elif isinstance(task, WaitFor):
@@ -166,8 +164,8 @@ def nexts_of(work: Work, run: TaskRun, task: FlowableTask) -> list[ResolvedTask]
         return parallel_nexts(work, branches, run.id, task.concurrent, depends)
     if isinstance(task, ForEach) and task.concurrency_limit != 1:
         return each_nexts(work, branches, run.id, task.concurrency_limit)
-    _, current = current_branch(work, branches, run.id)
-    return sequential_nexts(work, current, run.id)
+    branch, current = current_branch(work, branches, run.id)
+    return sequential_nexts(work, current, run.id, branch)
 
 
 def state_of(work: Work, run: TaskRun, task: FlowableTask) -> StateType | None:

@@ -95,7 +95,7 @@ def end_if_done(work: Work, renderer: TemplateRenderer) -> None:
     """End the execution once its active branch has ended (or, killed, once all runs have)."""
     current = work.state.current
     if current is StateType.KILLING:
-        if all(run.state.current.is_terminated for run in work.runs):
+        if not work.run_index.open:
             from executor.engine.exit import exit_state  # exit imports control, which needs us
 
             finish(work, exit_state(work) or StateType.KILLED, render_outputs=False)
@@ -105,7 +105,7 @@ def end_if_done(work: Work, renderer: TemplateRenderer) -> None:
     flow = work.flow
     branches = Branches(resolve(flow.tasks), resolve(flow.errors), resolve(flow.finally_))
     state = resolve_state(work, branches, None)
-    if state is not None and not any(not r.state.current.is_terminated for r in work.runs):
+    if state is not None and not work.run_index.open:
         finish(work, state, render_outputs=True, renderer=renderer)
 
 

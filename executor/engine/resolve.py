@@ -8,9 +8,11 @@ ends and how.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import overload
 
+from executor.engine.run_index import BranchStats
 from executor.engine.work import Work
 from orchestrator.models.execution import TaskRun
 from orchestrator.models.state import StateType
@@ -41,13 +43,73 @@ class ResolvedTask:
         return self.value is None or run.value == self.value
 
 
+_RESOLVED: dict[int, tuple[object, list[ResolvedTask]]] = {}
+
+
 def resolve(tasks: Iterable[Task]) -> list[ResolvedTask]:
-    """Resolve a plain list of tasks; disabled tasks never run."""
-    return [ResolvedTask(task) for task in tasks if not task.disabled]
+    """Resolve a plain list of tasks; disabled tasks never run.
+
+    A flow's lists never change, so a list's resolution is cached by identity: a flow of
+    thousands of tasks is not resolved again at every pass of the engine.
+    """
+    if not isinstance(tasks, list):
+        return [ResolvedTask(task) for task in tasks if not task.disabled]
+    cached = _RESOLVED.get(id(tasks))
+    if cached is not None and cached[0] is tasks:
+        return cached[1]
+    resolved = [ResolvedTask(task) for task in tasks if not task.disabled]
+    if len(_RESOLVED) >= 4096:
+        _RESOLVED.clear()
+    _RESOLVED[id(tasks)] = (tasks, resolved)  # holding the list: its id is not reused
+    return resolved
 
 
-def runs_of(work: Work, resolved: list[ResolvedTask], parent_id: str | None) -> list[TaskRun]:
-    """Return the task runs of ``resolved`` under ``parent_id``, in creation order."""
+class LoopTasks(Sequence[ResolvedTask]):
+    """A loop's children, once per value (or iteration), built on demand.
+
+    A ForEach over 10,000 values has 10,000 times its children to run; the engine looks at
+    a few of them per event, so they are not all built each time.
+    """
+
+    def __init__(self, children: list[Task], values: Sequence[str | None]) -> None:
+        """Every task of ``children`` for each of ``values``, value by value."""
+        self._children = children
+        self._values = values
+
+    def __len__(self) -> int:
+        return len(self._children) * len(self._values)
+
+    @overload
+    def __getitem__(self, position: int) -> ResolvedTask: ...
+
+    @overload
+    def __getitem__(self, position: slice) -> Sequence[ResolvedTask]: ...
+
+    def __getitem__(self, position: int | slice) -> ResolvedTask | Sequence[ResolvedTask]:
+        if isinstance(position, slice):
+            return [self[each] for each in range(*position.indices(len(self)))]
+        if position < 0:
+            position += len(self)
+        if not 0 <= position < len(self):
+            raise IndexError(position)
+        iteration, child = divmod(position, len(self._children))
+        value = self._values[iteration]
+        return ResolvedTask(self._children[child], value, iteration)
+
+
+class IterationTasks(LoopTasks):
+    """A WaitFor's children, once per iteration started (told apart by iteration only)."""
+
+    def __init__(self, children: list[Task], count: int) -> None:
+        """Every task of ``children`` for each of ``count`` iterations."""
+        super().__init__(children, [None] * count)
+
+
+def runs_of(work: Work, resolved: Sequence[ResolvedTask], parent_id: str | None) -> list[TaskRun]:
+    """Return the task runs of ``resolved`` under ``parent_id``, in creation order.
+
+    It visits every child of the parent: only for what the branch statistics do not answer.
+    """
     if not resolved:
         return []
     wanted: dict[str, set[str | None]] = {}
@@ -61,66 +123,75 @@ def runs_of(work: Work, resolved: list[ResolvedTask], parent_id: str | None) -> 
     return matched
 
 
-def _terminated(resolved: list[ResolvedTask], runs: list[TaskRun]) -> bool:
-    return sum(1 for run in runs if run.state.current.is_terminated) >= len(resolved)
-
-
-def _failed(runs: list[TaskRun]) -> bool:
-    return any(run.state.current is StateType.FAILED for run in runs)
+def _has_run(stats: BranchStats, each: ResolvedTask) -> bool:
+    """Whether a run of ``each`` exists in its branch (`ResolvedTask.matches`, indexed)."""
+    task_id = each.task.id
+    if each.value is None and each.iteration is not None:
+        return stats.iterations[(task_id, each.iteration)] > 0
+    if each.value is None:
+        return stats.tasks[task_id] > 0
+    return stats.keys[(task_id, each.value)] > 0
 
 
 @dataclass(frozen=True)
 class Branches:
     """The three lists of a parent, resolved."""
 
-    tasks: list[ResolvedTask]
-    errors: list[ResolvedTask]
-    finally_: list[ResolvedTask]
+    tasks: Sequence[ResolvedTask]
+    errors: Sequence[ResolvedTask]
+    finally_: Sequence[ResolvedTask]
 
 
 def current_branch(
     work: Work, branches: Branches, parent_id: str | None
-) -> tuple[str, list[ResolvedTask]]:
+) -> tuple[str, Sequence[ResolvedTask]]:
     """Return the active list of a parent: ``tasks``, then ``errors`` on failure, ``finally``.
 
     Errors run once a task of the list FAILED (retries are already over by then: a task
     waiting for a retry is RETRYING, not FAILED); ``finally`` runs after tasks or errors.
+    A branch's runs are counted by the parent's branch statistics: the tasks of a parent's
+    lists are told apart by where they sit in the flow (task ids are unique).
     """
-    if runs_of(work, branches.finally_, parent_id):
+    if work.branch(parent_id, "finally").total:
         return "finally", branches.finally_
-    error_runs = runs_of(work, branches.errors, parent_id)
-    task_runs = runs_of(work, branches.tasks, parent_id)
-    if error_runs or _failed(task_runs):
-        if branches.finally_ and _terminated(branches.errors, error_runs):
+    errors = work.branch(parent_id, "errors")
+    tasks = work.branch(parent_id, "tasks")
+    if errors.total or tasks.has(StateType.FAILED):
+        if branches.finally_ and errors.terminated >= len(branches.errors):
             return "finally", branches.finally_
         return "errors", branches.errors
-    if branches.finally_ and _terminated(branches.tasks, task_runs):
+    if branches.finally_ and tasks.terminated >= len(branches.tasks):
         return "finally", branches.finally_
     return "tasks", branches.tasks
 
 
-def _blocked(runs: list[TaskRun]) -> bool:
-    return any(not run.state.current.is_terminated for run in runs)
-
-
 def sequential_nexts(
-    work: Work, current: list[ResolvedTask], parent_id: str | None
+    work: Work, current: Sequence[ResolvedTask], parent_id: str | None, branch: str = "tasks"
 ) -> list[ResolvedTask]:
-    """The next task of a sequence: the first without a run, once every run has ended."""
+    """The next task of a sequence: the first without a run, once every run has ended.
+
+    The search starts where the last one stopped (runs are only ever added, and a restart
+    that removes some rebuilds the statistics), so a long sequence costs O(1) per step.
+    """
     if not current or work.state.current is StateType.KILLING:
         return []
-    runs = runs_of(work, current, parent_id)
-    if _blocked(runs):
+    stats = work.branch(parent_id, branch)
+    if stats.open:
         return []
-    for each in current:
-        if not any(each.matches(run) for run in runs):
+    position = stats.cursor
+    while position < len(current):
+        each = current[position]
+        if not _has_run(stats, each):
+            stats.cursor = position
             return [each]
+        position += 1
+    stats.cursor = position
     return []
 
 
 def _tasks_branch(
     work: Work, branches: Branches, parent_id: str | None
-) -> tuple[list[ResolvedTask] | None, list[ResolvedTask]]:
+) -> tuple[Sequence[ResolvedTask] | None, list[ResolvedTask]]:
     """``(tasks, [])`` while the ``tasks`` list is active; else ``(None, nexts to create)``.
 
     A killed execution starts nothing; ``errors`` and ``finally`` always run sequentially.
@@ -129,7 +200,7 @@ def _tasks_branch(
         return None, []
     branch, current = current_branch(work, branches, parent_id)
     if branch != "tasks":
-        return None, sequential_nexts(work, current, parent_id)
+        return None, sequential_nexts(work, current, parent_id, branch)
     return current, []
 
 
@@ -148,17 +219,15 @@ def parallel_nexts(
     current, other = _tasks_branch(work, branches, parent_id)
     if current is None:
         return other
-    runs = runs_of(work, current, parent_id)
-    active = sum(1 for run in runs if not run.state.current.is_terminated)
+    stats = work.branch(parent_id, "tasks")
+    active = stats.open
     if concurrency and active >= concurrency:
         return []
-    started = {(run.task_id, run.value) for run in runs}
-    ended = {run.task_id for run in runs if run.state.current.is_terminated}
     ready = [
         each
         for each in current
-        if (each.task.id, each.value) not in started
-        and all(dep in ended for dep in (depends_on or {}).get(each.task.id, []))
+        if stats.keys[(each.task.id, each.value)] <= 0
+        and all(stats.ended_tasks[dep] > 0 for dep in (depends_on or {}).get(each.task.id, []))
     ]
     return ready[: concurrency - active] if concurrency else ready
 
@@ -195,18 +264,22 @@ def each_nexts(
     return nexts
 
 
+def _blocked(runs: list[TaskRun]) -> bool:
+    return any(not run.state.current.is_terminated for run in runs)
+
+
 def _group_done(group: list[ResolvedTask], runs: list[TaskRun]) -> bool:
     return len(runs) >= len(group) and not _blocked(runs)
 
 
 def guess_final_state(
-    runs: list[TaskRun], allow_failure: bool = False, allow_warning: bool = False
+    states: Iterable[StateType], allow_failure: bool = False, allow_warning: bool = False
 ) -> StateType:
     """Combine children's states: KILLED > FAILED > WARNING > PAUSED > SUCCESS."""
     worst = StateType.SUCCESS
-    for run in runs:
-        if _FINAL_PRECEDENCE.get(run.state.current, 0) > _FINAL_PRECEDENCE.get(worst, 0):
-            worst = run.state.current
+    for state in states:
+        if _FINAL_PRECEDENCE.get(state, 0) > _FINAL_PRECEDENCE.get(worst, 0):
+            worst = state
     return tolerated(worst, allow_failure, allow_warning)
 
 
@@ -234,13 +307,14 @@ def resolve_state(
     if branches is None:
         return tolerated(StateType.FAILED, allow_failure, allow_warning)
     branch, current = current_branch(work, branches, parent_id)
-    task_runs = runs_of(work, branches.tasks, parent_id)
+    tasks = work.branch(parent_id, "tasks")
+    reached = [state for state, count in tasks.states.items() if count > 0]
     if current:
-        if _terminated(current, runs_of(work, current, parent_id)):
-            return guess_final_state(task_runs, allow_failure, allow_warning)
+        if work.branch(parent_id, branch).terminated >= len(current):
+            return guess_final_state(reached, allow_failure, allow_warning)
         return None
     if branch == "tasks":
         return StateType.SUCCESS  # nothing enabled to run
-    if _failed(task_runs):
-        return guess_final_state(task_runs, allow_failure, allow_warning)
+    if tasks.has(StateType.FAILED):
+        return guess_final_state(reached, allow_failure, allow_warning)
     return None

@@ -9,7 +9,6 @@ from executor.engine.work import Work
 from orchestrator.models.execution import TaskRun
 from orchestrator.models.inputs import SecretInput
 from orchestrator.models.labels import Label
-from orchestrator.models.state import StateType
 from orchestrator.templating import ERROR_LOGS_KEY
 
 
@@ -120,20 +119,33 @@ def outputs_map(work: Work) -> dict[str, Any]:
     """Every task run's outputs: ``{taskId: outputs}``, or keyed by loop values.
 
     A run inside loops is found at ``outputs[taskId][v1][v2]...``, one level per enclosing
-    run that has a value (outermost first), then the run's own value.
+    run that has a value (outermost first), then the run's own value. Runs are merged in
+    creation order. The map is kept in the run index and only the runs that got outputs
+    since the last call are merged into it, so a long execution does not pay for all its
+    runs at every dispatch.
     """
-    merged: dict[str, Any] = {}
-    for run in work.runs:
-        if run.outputs is None:
-            continue
-        values = [parent.value for parent in reversed(work.ancestors(run)) if parent.value]
-        if run.value is not None:
-            values.append(run.value)
-        contribution: Any = run.outputs
-        for value in reversed(values):
-            contribution = {value: contribution}
-        _deep_merge(merged, {run.task_id: contribution})
-    return merged
+    index = work.run_index
+    if index.outputs is None:
+        index.outputs, index.outputs_pending = {}, []
+        index.outputs_upto = -1
+        for position, run in enumerate(work.runs):
+            if run.outputs is not None:
+                _deep_merge(index.outputs, _contribution(work, run))
+                index.outputs_upto = position
+    for position in index.outputs_pending:
+        _deep_merge(index.outputs, _contribution(work, work.runs[position]))
+    index.outputs_pending = []
+    return dict(index.outputs)
+
+
+def _contribution(work: Work, run: TaskRun) -> dict[str, Any]:
+    values = [parent.value for parent in reversed(work.ancestors(run)) if parent.value]
+    if run.value is not None:
+        values.append(run.value)
+    contribution: Any = run.outputs
+    for value in reversed(values):
+        contribution = {value: contribution}
+    return {run.task_id: contribution}
 
 
 def _deep_merge(target: dict[str, Any], source: dict[str, Any]) -> None:
@@ -148,19 +160,26 @@ def _deep_merge(target: dict[str, Any], source: dict[str, Any]) -> None:
 
 
 def task_states(work: Work) -> dict[str, Any]:
-    """``tasks.<taskId>.state`` (or ``tasks.<taskId>[value].state`` for looped runs)."""
-    states: dict[str, Any] = {}
-    for run in work.runs:
-        entry = {"state": run.state.current.value}
-        if run.value is None:
-            states[run.task_id] = entry
-        else:
-            states.setdefault(run.task_id, {})[run.value] = entry
-    return states
+    """``tasks.<taskId>.state`` (or ``tasks.<taskId>[value].state`` for looped runs).
+
+    Built once, then kept up to date by the run index as runs change state.
+    """
+    index = work.run_index
+    if index.task_states is None:
+        states: dict[str, Any] = {}
+        for run in work.runs:
+            entry = {"state": run.state.current.value}
+            if run.value is None:
+                states[run.task_id] = entry
+            else:
+                states.setdefault(run.task_id, {})[run.value] = entry
+        index.task_states = states
+    return dict(index.task_states)
 
 
 def error_logs(work: Work) -> list[dict[str, Any]]:
     """Errors of the execution so far, for ``errorLogs()`` in error branches."""
+    runs = [work.runs[position] for position in sorted(work.run_index.failures.values())]
     return [
         {
             "taskId": run.task_id,
@@ -169,6 +188,5 @@ def error_logs(work: Work) -> list[dict[str, Any]]:
             "level": "ERROR",
             "message": run.error,
         }
-        for run in work.runs
-        if run.error and run.state.current in (StateType.FAILED, StateType.WARNING)
+        for run in runs
     ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from executor.engine.resolve import Branches, ResolvedTask, resolve_state
+from executor.engine.resolve import Branches, IterationTasks, resolve_state
 from executor.engine.variables import execution_variables, run_variables
 from executor.engine.work import Work
 from orchestrator.models.execution import TaskRun, Timer, TimerKind
@@ -33,8 +33,7 @@ def iteration_branches(run: TaskRun, task: WaitFor, errors: Any, finally_: Any) 
     """The WaitFor's children: every task once per iteration started so far."""
     count = int((run.outputs or {}).get(COUNT, 1))
     enabled = [child for child in task.tasks if not child.disabled]
-    tasks = [ResolvedTask(child, None, index) for index in range(count) for child in enabled]
-    return Branches(tasks, errors, finally_)
+    return Branches(IterationTasks(enabled, count), errors, finally_)
 
 
 def waiting_state(run: TaskRun, state: StateType | None) -> StateType | None:
@@ -48,7 +47,7 @@ def advance(work: Work, renderer: TemplateRenderer) -> None:
     """Check the condition of every WaitFor whose iteration ended; decide or go on."""
     from executor.engine.flowables import branches_of
 
-    for run in list(work.runs):
+    for run in work.open_runs():
         task = work.index.task(run.task_id)
         outputs = run.outputs or {}
         if not isinstance(task, WaitFor) or run.state.current is not StateType.RUNNING:

@@ -6,12 +6,12 @@ so the engine edits this mutable copy and freezes it into a new snapshot once at
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
 from executor.engine.decision import Environment
 from executor.engine.flow_index import FlowIndex, index_of
+from executor.engine.run_index import BranchStats, RunIndex, index_for, keep
 from orchestrator.models.concurrency import ConcurrencyMessage
 from orchestrator.models.execution import Execution, TaskRun, Timer
 from orchestrator.models.flow import Flow
@@ -46,9 +46,7 @@ class Work:
         self.kills: list[KillNotice] = []
         self.logs: list[LogEntry] = []
         self.admission: list[ConcurrencyMessage] = []
-        self._positions: dict[str, int] = {}
-        self._children: dict[str | None, list[str]] = defaultdict(list)
-        self._reindex()
+        self.run_index = index_for(execution.task_run_list, self.index)
 
     @property
     def changed(self) -> bool:
@@ -61,42 +59,59 @@ class Work:
 
     # ---- task runs ---------------------------------------------------------------------
 
-    def _reindex(self) -> None:
-        self._positions = {run.id: position for position, run in enumerate(self.runs)}
-        self._children = defaultdict(list)
-        for run in self.runs:
-            self._children[run.parent_task_run_id].append(run.id)
-
     def run(self, run_id: str) -> TaskRun:
         """Return the current version of task run ``run_id``."""
-        return self.runs[self._positions[run_id]]
+        return self.runs[self.run_index.positions[run_id]]
 
     def find(self, run_id: str) -> TaskRun | None:
         """Return task run ``run_id`` or None."""
-        position = self._positions.get(run_id)
+        position = self.run_index.positions.get(run_id)
         return None if position is None else self.runs[position]
 
     def children(self, parent_id: str | None) -> list[TaskRun]:
         """Return the task runs whose parent is ``parent_id``, in creation order."""
-        return [self.runs[self._positions[run_id]] for run_id in self._children.get(parent_id, [])]
+        positions = self.run_index.positions
+        return [
+            self.runs[positions[run_id]] for run_id in self.run_index.children.get(parent_id, [])
+        ]
+
+    def open_runs(self) -> list[TaskRun]:
+        """Return the task runs that have not ended, in creation order.
+
+        The engine's passes look at these only: an ended run needs nothing more, and
+        visiting every run of a long execution at each event would make it quadratic.
+        """
+        positions = self.run_index.positions
+        return [
+            self.runs[position] for position in sorted(positions[i] for i in self.run_index.open)
+        ]
+
+    def branch(self, parent_id: str | None, name: str) -> BranchStats:
+        """Statistics of the runs of one branch (``tasks``, ``errors``, ``finally``) of a parent."""
+        return self.run_index.branches[(parent_id, name)]
 
     def add(self, run: TaskRun) -> None:
         """Append a new task run."""
-        self._positions[run.id] = len(self.runs)
         self.runs.append(run)
-        self._children[run.parent_task_run_id].append(run.id)
+        self.run_index.added(run, len(self.runs) - 1)
         self.touch()
 
     def put(self, run: TaskRun) -> None:
         """Replace a task run by its new version."""
-        self.runs[self._positions[run.id]] = run
+        position = self.run_index.positions[run.id]
+        old, self.runs[position] = self.runs[position], run
+        self.run_index.replaced(old, run)
         self.touch()
 
     def remove(self, run_ids: set[str]) -> None:
         """Remove task runs (restart drops error branches)."""
         self.runs = [run for run in self.runs if run.id not in run_ids]
-        self._reindex()
+        self.run_index = RunIndex(self.runs, self.index)
         self.touch()
+
+    def release(self) -> None:
+        """Nothing changed: the run index still describes the original snapshot; keep it."""
+        keep(self.run_index, self.original.task_run_list)
 
     def set_run_state(self, run_id: str, state: StateType, **updates: Any) -> TaskRun:
         """Move a task run to ``state`` (history appended) and apply other field updates."""
@@ -177,11 +192,13 @@ class Work:
 
     def snapshot(self) -> Execution:
         """Freeze the working copy into the next snapshot (``seq`` + 1)."""
+        runs = tuple(self.runs)
+        keep(self.run_index, runs)
         return self.original.model_copy(
             update={
                 "seq": self.original.seq + 1,
                 "state": self.state,
-                "task_run_list": tuple(self.runs),
+                "task_run_list": runs,
                 "labels": tuple(self.labels),
                 "outputs": self.outputs,
                 "timers": tuple(self.timers),

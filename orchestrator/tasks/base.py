@@ -29,6 +29,10 @@ class Task(KestrelModel):
 
     type_name: ClassVar[str] = ""
     aliases: ClassVar[tuple[str, ...]] = ()
+    reads_run_variables: ClassVar[bool] = False
+    """Whether the task's code reads ``outputs``, ``tasks`` or the error logs of its
+    context (not only its templates): the worker then gets them whatever its properties
+    name (``executor/engine/worker_context.py``)."""
 
     id: str = Field(pattern=TASK_ID_PATTERN, max_length=256)
     type: str

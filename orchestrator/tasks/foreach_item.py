@@ -92,6 +92,7 @@ class ForEachItemMerge(RunnableTask):
     """
 
     type_name: ClassVar[str] = "kestrel.core.flow.ForEachItemMerge"
+    reads_run_variables: ClassVar[bool] = True  # the outputs of the split and the subflows
 
     subflow_task_id: str
     """The id of the internal Subflow task whose runs are merged."""
