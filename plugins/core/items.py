@@ -1,13 +1,13 @@
 """Kestra's ``storage.FilterItems`` and ``storage.DeduplicateItems`` on files of items.
 
-A file of items holds one value per line. Kestra writes Ion; Kestrel reads the lines that
-are JSON (Ion's JSON subset, which is what Kestrel's own tasks write) and fails naming the
-line on any other Ion syntax. Each item's fields are template variables of the expression.
+A file of items holds one value per line, in Ion text as Kestra writes it (JSON lines are
+Ion too, and what Kestrel's own tasks write when the values allow). Lines that are JSON are
+read without the Ion library; other Ion lines need the ``serdes`` extra (amazon.ion). Each
+item's fields are template variables of the expression.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -16,25 +16,17 @@ from pydantic import Field
 from orchestrator.plugin import TaskFailedError, is_storage_uri, is_truthy
 from orchestrator.tasks.base import RunnableTask
 from orchestrator.templating import TemplateError
+from plugins.serdes.ion import dumps_row, read_rows
 
 if TYPE_CHECKING:
     from orchestrator.plugin import RunContext
 
 
-def _items(ctx: RunContext, uri: str) -> Iterator[tuple[int, Any]]:
+def _items(ctx: RunContext, uri: str, task_type: str) -> Iterator[tuple[int, Any]]:
     if not is_storage_uri(uri):
         raise TaskFailedError(f"from must be an internal storage URI, got {uri!r}")
-    for number, line in enumerate(ctx.get_file(uri).decode().splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            yield number, json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise TaskFailedError(
-                f"{uri} line {number} is not an item Kestrel reads (JSON, Ion's JSON subset): "
-                f"{exc}",
-                retryable=False,
-            ) from exc
+    lines = ctx.get_file(uri).decode().splitlines()
+    yield from enumerate(read_rows(lines, uri, task_type), start=1)
 
 
 def _variables(item: Any) -> dict[str, Any]:
@@ -42,10 +34,10 @@ def _variables(item: Any) -> dict[str, Any]:
     return {**fields, "value": item}
 
 
-def _store(ctx: RunContext, items: list[Any]) -> str:
+def _store(ctx: RunContext, items: list[Any], task_type: str) -> str:
     with ctx.working_directory() as folder:
         path = folder / ".kestrel-items"
-        path.write_text("".join(json.dumps(item, separators=(",", ":")) + "\n" for item in items))
+        path.write_text("".join(dumps_row(item, task_type) for item in items))
         return ctx.put_file(path, "items.ion")
 
 
@@ -70,7 +62,7 @@ class FilterItems(RunnableTask):
     def run(self, ctx: RunContext) -> dict[str, Any] | None:
         """Filter the items."""
         kept, total = [], 0
-        for number, item in _items(ctx, ctx.render_text(self.from_, "from")):
+        for number, item in _items(ctx, ctx.render_text(self.from_, "from"), self.type):
             total += 1
             try:
                 result = ctx.render(self.filter_condition, "filterCondition", _variables(item))
@@ -87,7 +79,7 @@ class FilterItems(RunnableTask):
             if keep:
                 kept.append(item)
         return {
-            "uri": _store(ctx, kept),
+            "uri": _store(ctx, kept, self.type),
             "processedItemsTotal": total,
             "droppedItemsTotal": total - len(kept),
         }
@@ -108,12 +100,12 @@ class DeduplicateItems(RunnableTask):
         """Deduplicate, keeping each key's last item at the place of its first."""
         by_key: dict[str, Any] = {}
         total = 0
-        for _, item in _items(ctx, ctx.render_text(self.from_, "from")):
+        for _, item in _items(ctx, ctx.render_text(self.from_, "from"), self.type):
             total += 1
             by_key[str(ctx.render(self.expr, "expr", _variables(item)))] = item
         items = list(by_key.values())
         return {
-            "uri": _store(ctx, items),
+            "uri": _store(ctx, items, self.type),
             "processedItemsTotal": total,
             "droppedItemsTotal": total - len(items),
         }

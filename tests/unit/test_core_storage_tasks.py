@@ -144,6 +144,26 @@ def test_deduplicate_items_keeps_the_last_of_each_key(tmp_path: Path) -> None:
     assert outputs["droppedItemsTotal"] == 1
     expected = b'{"id":1,"v":7}\n{"id":2,"v":1}\n{"id":3,"v":null}\n'
     assert storage(tmp_path).get(outputs["uri"]) == expected
-    ion = storage(tmp_path).put("company.team/f/ion.ion", b"{id:1}\n")
-    with pytest.raises(TaskFailedError, match="line 1 is not an item Kestrel reads"):
-        run_task({"type": S + "DeduplicateItems", "from": ion, "expr": "{{ id }}"}, tmp_path)
+
+
+def test_items_read_the_ion_text_kestra_writes(tmp_path: Path) -> None:
+    ion = storage(tmp_path).put(
+        "company.team/f/ion.ion",
+        b'{id:1,name:"a",at:2024-01-02T03:04:05Z}\n{id:2,name:b}\n{id:1,name:"c"}\n',
+    )
+    deduplicated = run_task(
+        {"type": S + "DeduplicateItems", "from": ion, "expr": "{{ id }}"}, tmp_path
+    )
+    assert deduplicated["droppedItemsTotal"] == 1
+    assert (
+        storage(tmp_path).get(deduplicated["uri"]) == b'{"id":1,"name":"c"}\n{"id":2,"name":"b"}\n'
+    )
+    kept = run_task(
+        {"type": S + "FilterItems", "from": ion, "filterCondition": "{{ name == 'a' }}"}, tmp_path
+    )
+    assert kept["processedItemsTotal"] == 3 and kept["droppedItemsTotal"] == 2
+    written = storage(tmp_path).get(kept["uri"]).decode()
+    assert written.startswith("{id:1,name:") and "2024-01-02T03:04:05" in written  # Ion again
+    broken = storage(tmp_path).put("company.team/f/broken.ion", b"{id:1}\n{id: [1,\n")
+    with pytest.raises(TaskFailedError, match="line 2 is not an Ion value"):
+        run_task({"type": S + "DeduplicateItems", "from": broken, "expr": "{{ id }}"}, tmp_path)
