@@ -26,6 +26,7 @@ from orchestrator.webserver import (
     meta,
     plugins,
     stats,
+    trigger_stream,
     triggers,
     webhooks,
 )
@@ -59,6 +60,7 @@ REGISTRIES: list[Registry] = [
     follow.logs_api,
     stats.api,
     plugins.api,
+    trigger_stream.api,
     triggers.api,
 ]
 """Every route, in matching order (fixed paths before the parameterised ones)."""

@@ -166,6 +166,9 @@ export const triggers = {
   deleteBackfill: async (t: Trigger): Promise<void> => {
     await unwrap(client.POST(`${main}/triggers/backfill/delete`, { body: triggerBody(t) as never }))
   },
+  /** The states of a flow's (or namespace's) triggers, then each change: `progress` or `deleted`. */
+  follow: (query: { namespace?: string; flowId?: string }, options: FollowOptions<Trigger>): Subscription =>
+    follow<Trigger>('/triggers/follow', { ...options, query }),
 }
 
 export const plugins = {

@@ -724,6 +724,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/main/triggers/follow": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Follow trigger states: next dates, enabled, backfill progress (Server-Sent Events) */
+        get: operations["get_triggers_follow"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/main/triggers/search": {
         parameters: {
             query?: never;
@@ -1163,8 +1180,45 @@ export interface components {
             [key: string]: unknown;
         };
         /**
+         * BackfillView
+         * @description A trigger's backfill: its span, the next slot to fire (None once all fired).
+         */
+        BackfillView: {
+            /**
+             * Start
+             * Format: date-time
+             */
+            start: string;
+            /**
+             * End
+             * Format: date-time
+             */
+            end: string;
+            /**
+             * Nextdate
+             * @default null
+             */
+            nextDate: string | null;
+            /**
+             * Paused
+             * @default false
+             */
+            paused: boolean;
+            /**
+             * Fired
+             * @default 0
+             */
+            fired: number;
+            /** Inputs */
+            inputs?: {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        /**
          * TriggerView
-         * @description The scheduler's state of one trigger.
+         * @description The scheduler's state of one trigger (the ids alone in an action's answer).
          */
         TriggerView: {
             /** Namespace */
@@ -1173,6 +1227,39 @@ export interface components {
             flowId: string;
             /** Triggerid */
             triggerId: string;
+            /**
+             * Nextdate
+             * @default null
+             */
+            nextDate: string | null;
+            /**
+             * Lastdate
+             * @default null
+             */
+            lastDate: string | null;
+            /**
+             * Disabled
+             * @default false
+             */
+            disabled: boolean;
+            /**
+             * Executionid
+             * @description The execution the trigger is locked to
+             * @default null
+             */
+            executionId: string | null;
+            /**
+             * Fired
+             * @default 0
+             */
+            fired: number;
+            /** @default null */
+            backfill: components["schemas"]["BackfillView"] | null;
+            /**
+             * Updated
+             * @default null
+             */
+            updated: string | null;
         } & {
             [key: string]: unknown;
         };
@@ -4655,6 +4742,103 @@ export interface operations {
             };
         };
     };
+    get_triggers_follow: {
+        parameters: {
+            query?: {
+                namespace?: string | null;
+                flowId?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": {
+                        /** Namespace */
+                        namespace: string;
+                        /** Flowid */
+                        flowId: string;
+                        /** Triggerid */
+                        triggerId: string;
+                        /**
+                         * Nextdate
+                         * @default null
+                         */
+                        nextDate: string | null;
+                        /**
+                         * Lastdate
+                         * @default null
+                         */
+                        lastDate: string | null;
+                        /**
+                         * Disabled
+                         * @default false
+                         */
+                        disabled: boolean;
+                        /**
+                         * Executionid
+                         * @description The execution the trigger is locked to
+                         * @default null
+                         */
+                        executionId: string | null;
+                        /**
+                         * Fired
+                         * @default 0
+                         */
+                        fired: number;
+                        /** @default null */
+                        backfill: components["schemas"]["BackfillView"] | null;
+                        /**
+                         * Updated
+                         * @default null
+                         */
+                        updated: string | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
+                };
+            };
+            /** @description Error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
+                };
+            };
+        };
+    };
     get_triggers_search: {
         parameters: {
             query?: {
@@ -4813,6 +4997,39 @@ export interface operations {
                         flowId: string;
                         /** Triggerid */
                         triggerId: string;
+                        /**
+                         * Nextdate
+                         * @default null
+                         */
+                        nextDate: string | null;
+                        /**
+                         * Lastdate
+                         * @default null
+                         */
+                        lastDate: string | null;
+                        /**
+                         * Disabled
+                         * @default false
+                         */
+                        disabled: boolean;
+                        /**
+                         * Executionid
+                         * @description The execution the trigger is locked to
+                         * @default null
+                         */
+                        executionId: string | null;
+                        /**
+                         * Fired
+                         * @default 0
+                         */
+                        fired: number;
+                        /** @default null */
+                        backfill: components["schemas"]["BackfillView"] | null;
+                        /**
+                         * Updated
+                         * @default null
+                         */
+                        updated: string | null;
                     } & {
                         [key: string]: unknown;
                     };
@@ -4889,6 +5106,39 @@ export interface operations {
                         flowId: string;
                         /** Triggerid */
                         triggerId: string;
+                        /**
+                         * Nextdate
+                         * @default null
+                         */
+                        nextDate: string | null;
+                        /**
+                         * Lastdate
+                         * @default null
+                         */
+                        lastDate: string | null;
+                        /**
+                         * Disabled
+                         * @default false
+                         */
+                        disabled: boolean;
+                        /**
+                         * Executionid
+                         * @description The execution the trigger is locked to
+                         * @default null
+                         */
+                        executionId: string | null;
+                        /**
+                         * Fired
+                         * @default 0
+                         */
+                        fired: number;
+                        /** @default null */
+                        backfill: components["schemas"]["BackfillView"] | null;
+                        /**
+                         * Updated
+                         * @default null
+                         */
+                        updated: string | null;
                     } & {
                         [key: string]: unknown;
                     };
@@ -4963,6 +5213,39 @@ export interface operations {
                         flowId: string;
                         /** Triggerid */
                         triggerId: string;
+                        /**
+                         * Nextdate
+                         * @default null
+                         */
+                        nextDate: string | null;
+                        /**
+                         * Lastdate
+                         * @default null
+                         */
+                        lastDate: string | null;
+                        /**
+                         * Disabled
+                         * @default false
+                         */
+                        disabled: boolean;
+                        /**
+                         * Executionid
+                         * @description The execution the trigger is locked to
+                         * @default null
+                         */
+                        executionId: string | null;
+                        /**
+                         * Fired
+                         * @default 0
+                         */
+                        fired: number;
+                        /** @default null */
+                        backfill: components["schemas"]["BackfillView"] | null;
+                        /**
+                         * Updated
+                         * @default null
+                         */
+                        updated: string | null;
                     } & {
                         [key: string]: unknown;
                     };
@@ -5037,6 +5320,39 @@ export interface operations {
                         flowId: string;
                         /** Triggerid */
                         triggerId: string;
+                        /**
+                         * Nextdate
+                         * @default null
+                         */
+                        nextDate: string | null;
+                        /**
+                         * Lastdate
+                         * @default null
+                         */
+                        lastDate: string | null;
+                        /**
+                         * Disabled
+                         * @default false
+                         */
+                        disabled: boolean;
+                        /**
+                         * Executionid
+                         * @description The execution the trigger is locked to
+                         * @default null
+                         */
+                        executionId: string | null;
+                        /**
+                         * Fired
+                         * @default 0
+                         */
+                        fired: number;
+                        /** @default null */
+                        backfill: components["schemas"]["BackfillView"] | null;
+                        /**
+                         * Updated
+                         * @default null
+                         */
+                        updated: string | null;
                     } & {
                         [key: string]: unknown;
                     };
@@ -5111,6 +5427,39 @@ export interface operations {
                         flowId: string;
                         /** Triggerid */
                         triggerId: string;
+                        /**
+                         * Nextdate
+                         * @default null
+                         */
+                        nextDate: string | null;
+                        /**
+                         * Lastdate
+                         * @default null
+                         */
+                        lastDate: string | null;
+                        /**
+                         * Disabled
+                         * @default false
+                         */
+                        disabled: boolean;
+                        /**
+                         * Executionid
+                         * @description The execution the trigger is locked to
+                         * @default null
+                         */
+                        executionId: string | null;
+                        /**
+                         * Fired
+                         * @default 0
+                         */
+                        fired: number;
+                        /** @default null */
+                        backfill: components["schemas"]["BackfillView"] | null;
+                        /**
+                         * Updated
+                         * @default null
+                         */
+                        updated: string | null;
                     } & {
                         [key: string]: unknown;
                     };
