@@ -192,6 +192,8 @@ export interface Trigger {
   lastDate?: string | null
   disabled?: boolean
   fired?: number
+  /** When the scheduler last wrote this state (absent on a row only declared by the flow). */
+  updated?: string
   backfill?: {
     start: string
     end?: string | null
