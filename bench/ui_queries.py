@@ -8,7 +8,8 @@ rounds, wall-clock, from the client). Prints figures; asserts nothing.
 
     python bench/ui_queries.py [--executions 100000] [--rounds 5]
 
-``BENCH_DIR=dir`` keeps the embedded backends' data there instead of a temporary directory.
+``BENCH_DIR=dir`` keeps the embedded backends' data there instead of a temporary directory;
+with ``--run-id x`` the first run indexes, and ``--run-id x --skip-index`` measures again.
 """
 
 # ruff: noqa: E402  (the path fix below must run before the imports)
@@ -183,13 +184,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--executions", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--run-id",
+        default="",
+        help="name the topics and indices (with BENCH_DIR: measure again without re-indexing)",
+    )
+    parser.add_argument(
+        "--skip-index", action="store_true", help="measure what --run-id already indexed"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     with (
         tempfile.TemporaryDirectory(prefix="kestrel-bench-") as tmp,
         resolve_backends(Path(os.environ.get("BENCH_DIR") or tmp)) as backends,
     ):
-        run = uuid.uuid4().hex[:8]
+        run = args.run_id or uuid.uuid4().hex[:8]
         settings = load_settings(
             kafka={
                 "bootstrap": backends.kafka_bootstrap,
@@ -203,7 +212,8 @@ def main() -> None:
             webserver={"auth": {"enabled": False}},
         )
         ensure_topics(settings)
-        index(settings, args.executions)
+        if not args.skip_index:
+            index(settings, args.executions)
         asyncio.run(measure(settings, args.rounds))
 
 
