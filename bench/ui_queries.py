@@ -122,7 +122,8 @@ QUERIES: list[tuple[str, str, str]] = [
     ("dashboard: daily stats, 7 days", "POST", "/stats/executions/daily?startDate={week_ago}"),
     ("dashboard: daily stats, 30 days", "POST", "/stats/executions/daily?startDate={month_ago}"),
     ("dashboard: 100 recent (percentiles)", "GET", "/executions/search?size=100"),
-    ("dashboard: failing flows", "POST", "/stats/executions/daily/group-by-flow"),
+    ("dashboard: failing flows", "GET", "/stats/executions/failing-flows?size=5"),
+    ("(before: per-flow daily stats)", "POST", "/stats/executions/daily/group-by-flow"),
     ("dashboard: running count", "GET", "/executions/search?size=1&state=RUNNING"),
     ("summary", "GET", "/stats/summary"),
 ]

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
+from pydantic import Field
 
 from orchestrator.models.state import StateType
 from orchestrator.repository import Repositories
@@ -27,6 +28,21 @@ class DailyStatistics(ApiModel):
     start_date: str
     execution_counts: dict[str, int]
     duration: dict[str, float | None]
+
+
+class FailingFlowsQuery(StatsQuery):
+    """``GET /stats/executions/failing-flows``: the range, the scope and how many flows."""
+
+    size: int = Field(default=10, ge=1, le=100)
+
+
+class FailingFlowView(ApiModel):
+    """A flow with FAILED executions in the range, and how many it started in all."""
+
+    namespace: str
+    flow_id: str
+    failed: int
+    total: int
 
 
 class Summary(ApiModel):
@@ -177,6 +193,33 @@ async def executions_daily_by_namespace(request: web.Request) -> web.Response:
     context = context_of(request)
     query = parse_query(request, StatsQuery)
     return web.json_response(await context.run(daily, context.repositories, query, "namespace"))
+
+
+@api.route(
+    "GET",
+    "/stats/executions/failing-flows",
+    summary="The flows with the most FAILED executions in the range, with their totals",
+    query=FailingFlowsQuery,
+    response=list[FailingFlowView],
+)
+async def failing_flows(request: web.Request) -> web.Response:
+    """Two flat ``terms`` aggregations, for the dashboard (lighter than the per-flow days)."""
+    context = context_of(request)
+    query = parse_query(request, FailingFlowsQuery)
+    start, end = _range(query)
+    flows = await context.run(
+        context.repositories.stats.top_failing_flows,
+        start,
+        end,
+        size=query.size,
+        namespace=query.namespace,
+    )
+    return web.json_response(
+        [
+            {"namespace": f.namespace, "flowId": f.flow_id, "failed": f.failed, "total": f.total}
+            for f in flows
+        ]
+    )
 
 
 @api.route(

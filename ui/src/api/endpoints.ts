@@ -8,6 +8,7 @@ import { apiUrl } from './http'
 import type {
   DailyStatistics,
   Execution,
+  FailingFlow,
   Flow,
   FlowGraph,
   FlowValidation,
@@ -182,5 +183,8 @@ export const stats = {
     (await unwrap(client.POST(`${main}/stats/executions/daily`, { params: { query } }))) as DailyStatistics[],
   dailyByFlow: async (query: { namespace?: string; startDate: string; endDate: string }): Promise<Record<string, Record<string, DailyStatistics[]>>> =>
     (await unwrap(client.POST(`${main}/stats/executions/daily/group-by-flow`, { params: { query } }))) as Record<string, Record<string, DailyStatistics[]>>,
+  /** The flows with the most FAILED executions in the range (two flat aggregations). */
+  failingFlows: async (query: { namespace?: string; startDate: string; endDate: string; size?: number }): Promise<FailingFlow[]> =>
+    (await unwrap(client.GET(`${main}/stats/executions/failing-flows`, { params: { query } }))) as FailingFlow[],
   summary: async () => await unwrap(client.GET(`${main}/stats/summary`)),
 }

@@ -227,6 +227,9 @@ export interface NamespaceInfo {
   disabled?: boolean
 }
 
+/** A flow with FAILED executions in a range, and how many executions it started in all. */
+export type FailingFlow = components['schemas']['FailingFlowView']
+
 export interface DailyStatistics {
   startDate: string
   executionCounts: Partial<Record<StateType, number>>

@@ -673,6 +673,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/main/stats/executions/failing-flows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The flows with the most FAILED executions in the range, with their totals */
+        get: operations["get_stats_executions_failing_flows"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/main/stats/summary": {
         parameters: {
             query?: never;
@@ -1160,6 +1177,22 @@ export interface components {
             duration: {
                 [key: string]: number | null;
             };
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * FailingFlowView
+         * @description A flow with FAILED executions in the range, and how many it started in all.
+         */
+        FailingFlowView: {
+            /** Namespace */
+            namespace: string;
+            /** Flowid */
+            flowId: string;
+            /** Failed */
+            failed: number;
+            /** Total */
+            total: number;
         } & {
             [key: string]: unknown;
         };
@@ -4524,6 +4557,64 @@ export interface operations {
                     "application/json": {
                         [key: string]: components["schemas"]["DailyStatistics"][];
                     };
+                };
+            };
+            /** @description Error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
+                };
+            };
+            /** @description Error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
+                };
+            };
+        };
+    };
+    get_stats_executions_failing_flows: {
+        parameters: {
+            query?: {
+                namespace?: string | null;
+                flowId?: string | null;
+                startDate?: string | null;
+                endDate?: string | null;
+                size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FailingFlowView"][];
                 };
             };
             /** @description Error */
