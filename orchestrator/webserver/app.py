@@ -18,6 +18,7 @@ from orchestrator.repository import Repositories
 from orchestrator.settings import KestrelSettings
 from orchestrator.storage import LocalStorage
 from orchestrator.webserver import (
+    dashboard,
     executions,
     files,
     flows,
@@ -59,6 +60,7 @@ REGISTRIES: list[Registry] = [
     logs.api,
     follow.logs_api,
     stats.api,
+    dashboard.api,
     plugins.api,
     trigger_stream.api,
     triggers.api,

@@ -230,6 +230,16 @@ export interface NamespaceInfo {
 /** A flow with FAILED executions in a range, and how many executions it started in all. */
 export type FailingFlow = components['schemas']['FailingFlowView']
 
+/** Everything the dashboard shows for a range, from one request (`daily` as below). */
+export interface DashboardFigures {
+  daily: DailyStatistics[]
+  failingFlows: FailingFlow[]
+  running: number
+  queued: number
+  /** Durations of the latest ended executions of the range, newest first. */
+  durationsMs: number[]
+}
+
 export interface DailyStatistics {
   startDate: string
   executionCounts: Partial<Record<StateType, number>>

@@ -707,6 +707,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/main/stats/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The dashboard: executions per day by state, failing flows, running and queued counts, the latest durations (one search) */
+        get: operations["get_stats_dashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/main/plugins": {
         parameters: {
             query?: never;
@@ -4675,6 +4692,81 @@ export interface operations {
                         namespaces: number;
                         /** Executions */
                         executions: number;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
+                };
+            };
+            /** @description Error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
+                };
+            };
+        };
+    };
+    get_stats_dashboard: {
+        parameters: {
+            query?: {
+                namespace?: string | null;
+                flowId?: string | null;
+                startDate?: string | null;
+                endDate?: string | null;
+                failing?: number;
+                sample?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Daily */
+                        daily: components["schemas"]["DailyStatistics"][];
+                        /** Failingflows */
+                        failingFlows: components["schemas"]["FailingFlowView"][];
+                        /** Running */
+                        running: number;
+                        /** Queued */
+                        queued: number;
+                        /**
+                         * Durationsms
+                         * @description Durations of the latest ended executions of the range, newest first
+                         */
+                        durationsMs: number[];
                     } & {
                         [key: string]: unknown;
                     };

@@ -39,7 +39,11 @@ export function percentile(values: number[], p: number): number | null {
 }
 
 export function durationPercentiles(executions: Execution[]): Record<'p50' | 'p90' | 'p99', number | null> {
-  const values = executions.map((e) => durationMs(e.state.duration)).filter((v): v is number => v !== null)
+  return percentilesOf(executions.map((e) => durationMs(e.state.duration)).filter((v): v is number => v !== null))
+}
+
+/** p50, p90 and p99 of durations in milliseconds (null when there are none). */
+export function percentilesOf(values: number[]): Record<'p50' | 'p90' | 'p99', number | null> {
   return { p50: percentile(values, 50), p90: percentile(values, 90), p99: percentile(values, 99) }
 }
 
