@@ -269,11 +269,12 @@ class StatsRepository:
             [*base, {"terms": {"state.current": [s.value for s in FAILED_STATES]}}]
         )
         aggs = {"flows": {"terms": {"field": "flowKey", "size": size}}}
+        # No index yet (nothing indexed): no aggregations in the answer.
         failed = {
             bucket["key"]: int(bucket["doc_count"])
-            for bucket in self._aggregate("counting failures", failed_query, aggs)["flows"][
-                "buckets"
-            ]
+            for bucket in self._aggregate("counting failures", failed_query, aggs)
+            .get("flows", {})
+            .get("buckets", [])
         }
         if not failed:
             return []
@@ -281,9 +282,9 @@ class StatsRepository:
         totals_aggs = {"flows": {"terms": {"field": "flowKey", "size": len(failed)}}}
         totals = {
             bucket["key"]: int(bucket["doc_count"])
-            for bucket in self._aggregate("counting executions", totals_query, totals_aggs)[
-                "flows"
-            ]["buckets"]
+            for bucket in self._aggregate("counting executions", totals_query, totals_aggs)
+            .get("flows", {})
+            .get("buckets", [])
         }
         flows = [
             FailingFlow(*_split(key), failed=count, total=max(totals.get(key, count), count))

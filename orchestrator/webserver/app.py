@@ -18,6 +18,7 @@ from orchestrator.repository import Repositories
 from orchestrator.settings import KestrelSettings
 from orchestrator.storage import LocalStorage
 from orchestrator.webserver import (
+    dashboard,
     executions,
     files,
     flows,
@@ -27,6 +28,7 @@ from orchestrator.webserver import (
     namespaces,
     plugins,
     stats,
+    trigger_stream,
     triggers,
     webhooks,
 )
@@ -59,7 +61,9 @@ REGISTRIES: list[Registry] = [
     logs.api,
     follow.logs_api,
     stats.api,
+    dashboard.api,
     plugins.api,
+    trigger_stream.api,
     triggers.api,
     namespaces.api,
 ]

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
+from pydantic import Field
 
 from orchestrator.models.state import StateType
 from orchestrator.repository import Repositories
@@ -29,6 +30,21 @@ class DailyStatistics(ApiModel):
     duration: dict[str, float | None]
 
 
+class FailingFlowsQuery(StatsQuery):
+    """``GET /stats/executions/failing-flows``: the range, the scope and how many flows."""
+
+    size: int = Field(default=10, ge=1, le=100)
+
+
+class FailingFlowView(ApiModel):
+    """A flow with FAILED executions in the range, and how many it started in all."""
+
+    namespace: str
+    flow_id: str
+    failed: int
+    total: int
+
+
 class Summary(ApiModel):
     """Counts of flows, triggers, namespaces and executions."""
 
@@ -38,7 +54,12 @@ class Summary(ApiModel):
     executions: int
 
 
-def _range(query: StatsQuery) -> tuple[datetime, datetime]:
+def date_range(query: StatsQuery) -> tuple[datetime, datetime]:
+    """The query's range, the last 30 days by default, in UTC.
+
+    Raises:
+        ApiError: 400 for a reversed range, or one longer than a year.
+    """
     end = query.end_date or datetime.now(UTC)
     start = query.start_date or end - timedelta(days=30)
     if start.tzinfo is None:
@@ -52,7 +73,8 @@ def _range(query: StatsQuery) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _daily_aggs(start: datetime, end: datetime) -> dict[str, Any]:
+def daily_aggs(start: datetime, end: datetime) -> dict[str, Any]:
+    """Executions per day of the range, by state, with their durations."""
     return {
         "days": {
             "date_histogram": {
@@ -73,7 +95,8 @@ def _daily_aggs(start: datetime, end: datetime) -> dict[str, Any]:
     }
 
 
-def _days(aggregation: dict[str, Any]) -> list[dict[str, Any]]:
+def days_of(aggregation: dict[str, Any]) -> list[dict[str, Any]]:
+    """The days of a `daily_aggs` answer, as Kestra's daily statistics."""
     days = []
     for bucket in aggregation.get("days", {}).get("buckets", []):
         counts = {state.value: 0 for state in StateType}
@@ -99,14 +122,14 @@ def daily(
     group_by: str | None = None,
 ) -> Any:
     """Daily statistics; grouped by ``namespace`` or by ``flow`` when asked."""
-    start, end = _range(query)
+    start, end = date_range(query)
     filters: list[Query | None] = [
         time_range("@timestamp", start, end),
         namespace_filter(query.namespace) if query.namespace else None,
         {"term": {"flowId": query.flow_id}} if query.flow_id else None,
         {"bool": {"must_not": [{"term": {"deleted": True}}]}},
     ]
-    aggs = _daily_aggs(start, end)
+    aggs = daily_aggs(start, end)
     if group_by == "namespace":
         aggs = {"groups": {"terms": {"field": "namespace", "size": 1000}, "aggs": aggs}}
     elif group_by == "flow":
@@ -127,12 +150,12 @@ def daily(
         ).body
     result = response.get("aggregations", {})
     if group_by is None:
-        return _days(result)
+        return days_of(result)
     groups = result.get("groups", {}).get("buckets", [])
     if group_by == "namespace":
-        return {str(group["key"]): _days(group) for group in groups}
+        return {str(group["key"]): days_of(group) for group in groups}
     return {
-        str(group["key"]): {str(flow["key"]): _days(flow) for flow in group["flows"]["buckets"]}
+        str(group["key"]): {str(flow["key"]): days_of(flow) for flow in group["flows"]["buckets"]}
         for group in groups
     }
 
@@ -177,6 +200,33 @@ async def executions_daily_by_namespace(request: web.Request) -> web.Response:
     context = context_of(request)
     query = parse_query(request, StatsQuery)
     return web.json_response(await context.run(daily, context.repositories, query, "namespace"))
+
+
+@api.route(
+    "GET",
+    "/stats/executions/failing-flows",
+    summary="The flows with the most FAILED executions in the range, with their totals",
+    query=FailingFlowsQuery,
+    response=list[FailingFlowView],
+)
+async def failing_flows(request: web.Request) -> web.Response:
+    """Two flat ``terms`` aggregations, for the dashboard (lighter than the per-flow days)."""
+    context = context_of(request)
+    query = parse_query(request, FailingFlowsQuery)
+    start, end = date_range(query)
+    flows = await context.run(
+        context.repositories.stats.top_failing_flows,
+        start,
+        end,
+        size=query.size,
+        namespace=query.namespace,
+    )
+    return web.json_response(
+        [
+            {"namespace": f.namespace, "flowId": f.flow_id, "failed": f.failed, "total": f.total}
+            for f in flows
+        ]
+    )
 
 
 @api.route(

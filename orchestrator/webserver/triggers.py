@@ -17,6 +17,7 @@ from aiohttp import web
 from pydantic import Field
 
 from orchestrator.errors import OrchestratorError
+from orchestrator.models.messages import TriggerState
 from orchestrator.webserver.context import context_of
 from orchestrator.webserver.errors import ApiError, bad_request
 from orchestrator.webserver.models import ApiModel, BulkResponse, PagedResults, QueryModel
@@ -35,12 +36,40 @@ class TriggerSearchQuery(QueryModel):
     size: int = Field(default=100, ge=1, le=1000)
 
 
+class BackfillView(ApiModel):
+    """A trigger's backfill: its span, the next slot to fire (None once all fired)."""
+
+    start: datetime
+    end: datetime
+    next_date: datetime | None = None
+    paused: bool = False
+    fired: int = 0
+    inputs: dict[str, Any] = Field(default_factory=dict)
+
+
 class TriggerView(ApiModel):
-    """The scheduler's state of one trigger."""
+    """The scheduler's state of one trigger (the ids alone in an action's answer)."""
 
     namespace: str
     flow_id: str
     trigger_id: str
+    next_date: datetime | None = None
+    last_date: datetime | None = None
+    disabled: bool = False
+    execution_id: str | None = Field(
+        default=None, description="The execution the trigger is locked to"
+    )
+    fired: int = 0
+    backfill: BackfillView | None = None
+    updated: datetime | None = None
+
+
+def trigger_json(state: TriggerState) -> dict[str, Any]:
+    """A trigger state as the API answers it (camelCase, without the wire envelope)."""
+    data = state.to_json_dict()
+    data.pop("type", None)
+    data.pop("version", None)
+    return data
 
 
 class TriggerRef(ApiModel):
@@ -86,12 +115,7 @@ async def search_triggers(request: web.Request) -> web.Response:
     query = parse_query(request, TriggerSearchQuery)
     states = await context.run(context.repositories.flows.triggers, query.namespace, query.flow_id)
     start = (query.page - 1) * query.size
-    results = []
-    for state in states[start : start + query.size]:
-        data = state.to_json_dict()
-        data.pop("type", None)
-        data.pop("version", None)
-        results.append(data)
+    results = [trigger_json(state) for state in states[start : start + query.size]]
     return web.json_response({"results": results, "total": len(states)})
 
 

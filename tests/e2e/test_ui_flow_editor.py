@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from e2e.ui_helpers import NAMESPACE, wait_for_state
+from e2e.ui_helpers import NAMESPACE, SCREENSHOTS, wait_for_state
 
 FLOW = """id: typed-in-browser
 namespace: {namespace}
@@ -45,6 +45,11 @@ def replace_editor_text(page: Any, text: str) -> None:
     page.keyboard.press("Control+V")
 
 
+def log_count(area: Any) -> int:
+    """The number of log lines the viewer in ``area`` shows ("12 line(s)")."""
+    return int(area.locator("[data-test=log-count]").inner_text().split()[0])
+
+
 def test_write_fix_save_run_and_watch_live(logged_in: Any) -> None:
     page = logged_in
     page.goto("/ui/flows/new")
@@ -68,14 +73,25 @@ def test_write_fix_save_run_and_watch_live(logged_in: Any) -> None:
     dialog.locator("[data-test=run-submit]").click()
     page.wait_for_url("**/ui/executions/**")
 
+    # The Gantt, the topology and the logs are side by side on the execution's first tab.
     rows = page.locator("[data-test=gantt] .gantt-row")
     rows.first.wait_for()
     seen_rows = [rows.count()]
     seen_running = page.locator("[data-test=execution-state]").get_attribute("data-state")
+    live = page.locator("[data-test=live-pair]")
+    live.locator(".log-line >> text=Hello Ada, you look cheerful").wait_for()
+    state_at_first_line = page.locator("[data-test=execution-state]").get_attribute("data-state")
     wait_for_state(page, "SUCCESS")
+    live.locator("[data-test=topology] [data-task-id='hello']").wait_for()
     seen_rows.append(rows.count())
+    live.locator(".log-line >> text=Bye Ada").wait_for()
+    # The README's picture of the execution page (Gantt, topology and logs), from this run.
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "execution-page.png"), full_page=True)
     assert seen_running in {"CREATED", "RUNNING"}, seen_running
     assert seen_rows[0] < seen_rows[-1] == 5, seen_rows  # rows appeared while we watched
+    assert state_at_first_line != "SUCCESS"  # and log lines came while it ran
+    assert log_count(live) == 2
 
     page.click(".tabs >> text=Logs")
     page.locator(".log-line >> text=Hello Ada, you look cheerful").wait_for()

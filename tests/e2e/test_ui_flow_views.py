@@ -73,3 +73,34 @@ def test_plugins_page_lists_types_and_their_properties(logged_in: Any) -> None:
     page.locator("[data-test=plugin-type] >> text=io.kestra.plugin.core.log.Log").first.click()
     page.wait_for_url("**/ui/plugins/io.kestra.plugin.core.log.Log")
     page.locator("section >> code >> text=message").first.wait_for()
+
+
+def trigger_disabled(server: Server) -> bool | None:
+    """The scheduler's ``disabled`` of nightly's trigger, as the API answers it."""
+    found = server.api("GET", f"/triggers/search?namespace={NAMESPACE}&flowId=nightly")
+    states = [t for t in found["results"] if t["triggerId"] == "every-night"]
+    return bool(states[0].get("disabled", False)) if states else None
+
+
+def test_disable_then_enable_a_trigger_from_the_triggers_tab(
+    logged_in: Any, server: Server
+) -> None:
+    page = logged_in
+    page.goto(f"/ui/flows/{NAMESPACE}/nightly/triggers")
+    row = page.locator("[data-test=triggers] tr[data-trigger=every-night]")
+    # The scheduler's state has come over the stream (not only the flow's declaration).
+    page.locator("[data-test=triggers] tr[data-trigger=every-night][data-known=true]").wait_for()
+    assert row.get_attribute("data-disabled") == "false"
+
+    for disabled in (True, False):
+        box = row.locator("[data-test=trigger-enabled]")
+        box.uncheck() if disabled else box.check()
+        # The row changes when the scheduler's new state arrives on the stream: no reload.
+        flag = str(disabled).lower()
+        page.locator(
+            f"[data-test=triggers] tr[data-trigger=every-night][data-disabled={flag}]"
+        ).wait_for()
+        deadline = time.monotonic() + 60
+        while trigger_disabled(server) is not disabled:
+            assert time.monotonic() < deadline, f"the API never showed disabled={disabled}"
+            time.sleep(0.2)  # waiting on the indexer, bounded by the deadline

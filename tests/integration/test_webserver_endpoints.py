@@ -180,6 +180,13 @@ async def test_every_endpoint(settings: KestrelSettings, client: Client) -> None
             await client.post(f"{API}/stats/executions/daily/group-by-namespace", headers=AUTH)
         ).json()
         assert "api.test" in by_namespace
+        dashboard = await get_json(client, f"{API}/stats/dashboard")
+        assert sum(day["executionCounts"]["SUCCESS"] for day in dashboard["daily"]) >= 2
+        assert dashboard["failingFlows"] == [] and dashboard["queued"] == 0
+        assert dashboard["durationsMs"] and all(d >= 0 for d in dashboard["durationsMs"])
+        # no execution failed here (the aggregation itself: test_indexer_repository.py)
+        assert await get_json(client, f"{API}/stats/executions/failing-flows") == []
+        await get_json(client, f"{API}/stats/executions/failing-flows?size=0", 400)
         reversed_range = await client.post(
             f"{API}/stats/executions/daily?startDate=2026-01-02T00:00:00Z&endDate=2026-01-01T00:00:00Z",
             headers=AUTH,

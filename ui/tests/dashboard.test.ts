@@ -33,9 +33,13 @@ describe('dashboard figures', () => {
     expect(durationPercentiles([e('PT1S'), e('PT2S'), e('PT1M')]).p50).toBe(2000)
   })
 
-  it('ranks failing flows from per-flow daily counts, leaving out flows that never failed', () => {
-    const day = (failed: number) => ({ startDate: '2026-01-01', executionCounts: { FAILED: failed, SUCCESS: 5 } })
-    const ranked = topFailing({ 'team.a': { etl: [day(1), day(2)], ok: [day(0)] }, 'team.b': { load: [day(4)] } })
-    expect(ranked).toEqual([{ flow: 'team.b.load', count: 4 }, { flow: 'team.a.etl', count: 3 }])
+  it('ranks failing flows by failures then name, leaving out flows that never failed', () => {
+    const flow = (namespace: string, flowId: string, failed: number, total: number) => ({ namespace, flowId, failed, total })
+    const ranked = topFailing([flow('team.a', 'etl', 3, 10), flow('team.a', 'ok', 0, 5), flow('team.b', 'load', 4, 4), flow('team.a', 'aaa', 3, 3)])
+    expect(ranked).toEqual([
+      { flow: 'team.b.load', count: 4, total: 4 },
+      { flow: 'team.a.aaa', count: 3, total: 3 },
+      { flow: 'team.a.etl', count: 3, total: 10 },
+    ])
   })
 })

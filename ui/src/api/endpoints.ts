@@ -7,7 +7,9 @@ import { client, formBody, unwrap, yamlBody } from './client'
 import { apiUrl } from './http'
 import type {
   DailyStatistics,
+  DashboardFigures,
   Execution,
+  FailingFlow,
   Flow,
   FlowGraph,
   FlowValidation,
@@ -166,6 +168,9 @@ export const triggers = {
   deleteBackfill: async (t: Trigger): Promise<void> => {
     await unwrap(client.POST(`${main}/triggers/backfill/delete`, { body: triggerBody(t) as never }))
   },
+  /** The states of a flow's (or namespace's) triggers, then each change: `progress` or `deleted`. */
+  follow: (query: { namespace?: string; flowId?: string }, options: FollowOptions<Trigger>): Subscription =>
+    follow<Trigger>('/triggers/follow', { ...options, query }),
 }
 
 export const plugins = {
@@ -179,5 +184,11 @@ export const stats = {
     (await unwrap(client.POST(`${main}/stats/executions/daily`, { params: { query } }))) as DailyStatistics[],
   dailyByFlow: async (query: { namespace?: string; startDate: string; endDate: string }): Promise<Record<string, Record<string, DailyStatistics[]>>> =>
     (await unwrap(client.POST(`${main}/stats/executions/daily/group-by-flow`, { params: { query } }))) as Record<string, Record<string, DailyStatistics[]>>,
+  /** The dashboard's figures for a range: days by state, failing flows, counts, durations. */
+  dashboard: async (query: { namespace?: string; startDate: string; endDate: string; failing?: number }): Promise<DashboardFigures> =>
+    (await unwrap(client.GET(`${main}/stats/dashboard`, { params: { query } }))) as DashboardFigures,
+  /** The flows with the most FAILED executions in the range (two flat aggregations). */
+  failingFlows: async (query: { namespace?: string; startDate: string; endDate: string; size?: number }): Promise<FailingFlow[]> =>
+    (await unwrap(client.GET(`${main}/stats/executions/failing-flows`, { params: { query } }))) as FailingFlow[],
   summary: async () => await unwrap(client.GET(`${main}/stats/summary`)),
 }

@@ -192,6 +192,8 @@ export interface Trigger {
   lastDate?: string | null
   disabled?: boolean
   fired?: number
+  /** When the scheduler last wrote this state (absent on a row only declared by the flow). */
+  updated?: string
   backfill?: {
     start: string
     end?: string | null
@@ -223,6 +225,19 @@ export interface PluginDoc {
 export interface NamespaceInfo {
   id: string
   disabled?: boolean
+}
+
+/** A flow with FAILED executions in a range, and how many executions it started in all. */
+export type FailingFlow = components['schemas']['FailingFlowView']
+
+/** Everything the dashboard shows for a range, from one request (`daily` as below). */
+export interface DashboardFigures {
+  daily: DailyStatistics[]
+  failingFlows: FailingFlow[]
+  running: number
+  queued: number
+  /** Durations of the latest ended executions of the range, newest first. */
+  durationsMs: number[]
 }
 
 export interface DailyStatistics {

@@ -673,6 +673,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/main/stats/executions/failing-flows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The flows with the most FAILED executions in the range, with their totals */
+        get: operations["get_stats_executions_failing_flows"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/main/stats/summary": {
         parameters: {
             query?: never;
@@ -682,6 +699,23 @@ export interface paths {
         };
         /** Counts of flows, triggers and executions */
         get: operations["get_stats_summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/main/stats/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The dashboard: executions per day by state, failing flows, running and queued counts, the latest durations (one search) */
+        get: operations["get_stats_dashboard"];
         put?: never;
         post?: never;
         delete?: never;
@@ -716,6 +750,23 @@ export interface paths {
         };
         /** The JSON Schema of a task or trigger type */
         get: operations["get_plugins_cls"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/main/triggers/follow": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Follow trigger states: next dates, enabled, backfill progress (Server-Sent Events) */
+        get: operations["get_triggers_follow"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1147,6 +1198,22 @@ export interface components {
             [key: string]: unknown;
         };
         /**
+         * FailingFlowView
+         * @description A flow with FAILED executions in the range, and how many it started in all.
+         */
+        FailingFlowView: {
+            /** Namespace */
+            namespace: string;
+            /** Flowid */
+            flowId: string;
+            /** Failed */
+            failed: number;
+            /** Total */
+            total: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
          * PluginGroup
          * @description The types one plugin package offers (Kestra's ``Plugin``).
          */
@@ -1163,8 +1230,45 @@ export interface components {
             [key: string]: unknown;
         };
         /**
+         * BackfillView
+         * @description A trigger's backfill: its span, the next slot to fire (None once all fired).
+         */
+        BackfillView: {
+            /**
+             * Start
+             * Format: date-time
+             */
+            start: string;
+            /**
+             * End
+             * Format: date-time
+             */
+            end: string;
+            /**
+             * Nextdate
+             * @default null
+             */
+            nextDate: string | null;
+            /**
+             * Paused
+             * @default false
+             */
+            paused: boolean;
+            /**
+             * Fired
+             * @default 0
+             */
+            fired: number;
+            /** Inputs */
+            inputs?: {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        /**
          * TriggerView
-         * @description The scheduler's state of one trigger.
+         * @description The scheduler's state of one trigger (the ids alone in an action's answer).
          */
         TriggerView: {
             /** Namespace */
@@ -1173,6 +1277,39 @@ export interface components {
             flowId: string;
             /** Triggerid */
             triggerId: string;
+            /**
+             * Nextdate
+             * @default null
+             */
+            nextDate: string | null;
+            /**
+             * Lastdate
+             * @default null
+             */
+            lastDate: string | null;
+            /**
+             * Disabled
+             * @default false
+             */
+            disabled: boolean;
+            /**
+             * Executionid
+             * @description The execution the trigger is locked to
+             * @default null
+             */
+            executionId: string | null;
+            /**
+             * Fired
+             * @default 0
+             */
+            fired: number;
+            /** @default null */
+            backfill: components["schemas"]["BackfillView"] | null;
+            /**
+             * Updated
+             * @default null
+             */
+            updated: string | null;
         } & {
             [key: string]: unknown;
         };
@@ -4473,6 +4610,64 @@ export interface operations {
             };
         };
     };
+    get_stats_executions_failing_flows: {
+        parameters: {
+            query?: {
+                namespace?: string | null;
+                flowId?: string | null;
+                startDate?: string | null;
+                endDate?: string | null;
+                size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FailingFlowView"][];
+                };
+            };
+            /** @description Error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
+                };
+            };
+            /** @description Error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
+                };
+            };
+        };
+    };
     get_stats_summary: {
         parameters: {
             query?: never;
@@ -4497,6 +4692,81 @@ export interface operations {
                         namespaces: number;
                         /** Executions */
                         executions: number;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
+                };
+            };
+            /** @description Error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
+                };
+            };
+        };
+    };
+    get_stats_dashboard: {
+        parameters: {
+            query?: {
+                namespace?: string | null;
+                flowId?: string | null;
+                startDate?: string | null;
+                endDate?: string | null;
+                failing?: number;
+                sample?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Daily */
+                        daily: components["schemas"]["DailyStatistics"][];
+                        /** Failingflows */
+                        failingFlows: components["schemas"]["FailingFlowView"][];
+                        /** Running */
+                        running: number;
+                        /** Queued */
+                        queued: number;
+                        /**
+                         * Durationsms
+                         * @description Durations of the latest ended executions of the range, newest first
+                         */
+                        durationsMs: number[];
                     } & {
                         [key: string]: unknown;
                     };
@@ -4616,6 +4886,103 @@ export interface operations {
                         schema: {
                             [key: string]: unknown;
                         };
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
+                };
+            };
+            /** @description Error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
+                };
+            };
+        };
+    };
+    get_triggers_follow: {
+        parameters: {
+            query?: {
+                namespace?: string | null;
+                flowId?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": {
+                        /** Namespace */
+                        namespace: string;
+                        /** Flowid */
+                        flowId: string;
+                        /** Triggerid */
+                        triggerId: string;
+                        /**
+                         * Nextdate
+                         * @default null
+                         */
+                        nextDate: string | null;
+                        /**
+                         * Lastdate
+                         * @default null
+                         */
+                        lastDate: string | null;
+                        /**
+                         * Disabled
+                         * @default false
+                         */
+                        disabled: boolean;
+                        /**
+                         * Executionid
+                         * @description The execution the trigger is locked to
+                         * @default null
+                         */
+                        executionId: string | null;
+                        /**
+                         * Fired
+                         * @default 0
+                         */
+                        fired: number;
+                        /** @default null */
+                        backfill: components["schemas"]["BackfillView"] | null;
+                        /**
+                         * Updated
+                         * @default null
+                         */
+                        updated: string | null;
                     } & {
                         [key: string]: unknown;
                     };
@@ -4813,6 +5180,39 @@ export interface operations {
                         flowId: string;
                         /** Triggerid */
                         triggerId: string;
+                        /**
+                         * Nextdate
+                         * @default null
+                         */
+                        nextDate: string | null;
+                        /**
+                         * Lastdate
+                         * @default null
+                         */
+                        lastDate: string | null;
+                        /**
+                         * Disabled
+                         * @default false
+                         */
+                        disabled: boolean;
+                        /**
+                         * Executionid
+                         * @description The execution the trigger is locked to
+                         * @default null
+                         */
+                        executionId: string | null;
+                        /**
+                         * Fired
+                         * @default 0
+                         */
+                        fired: number;
+                        /** @default null */
+                        backfill: components["schemas"]["BackfillView"] | null;
+                        /**
+                         * Updated
+                         * @default null
+                         */
+                        updated: string | null;
                     } & {
                         [key: string]: unknown;
                     };
@@ -4889,6 +5289,39 @@ export interface operations {
                         flowId: string;
                         /** Triggerid */
                         triggerId: string;
+                        /**
+                         * Nextdate
+                         * @default null
+                         */
+                        nextDate: string | null;
+                        /**
+                         * Lastdate
+                         * @default null
+                         */
+                        lastDate: string | null;
+                        /**
+                         * Disabled
+                         * @default false
+                         */
+                        disabled: boolean;
+                        /**
+                         * Executionid
+                         * @description The execution the trigger is locked to
+                         * @default null
+                         */
+                        executionId: string | null;
+                        /**
+                         * Fired
+                         * @default 0
+                         */
+                        fired: number;
+                        /** @default null */
+                        backfill: components["schemas"]["BackfillView"] | null;
+                        /**
+                         * Updated
+                         * @default null
+                         */
+                        updated: string | null;
                     } & {
                         [key: string]: unknown;
                     };
@@ -4963,6 +5396,39 @@ export interface operations {
                         flowId: string;
                         /** Triggerid */
                         triggerId: string;
+                        /**
+                         * Nextdate
+                         * @default null
+                         */
+                        nextDate: string | null;
+                        /**
+                         * Lastdate
+                         * @default null
+                         */
+                        lastDate: string | null;
+                        /**
+                         * Disabled
+                         * @default false
+                         */
+                        disabled: boolean;
+                        /**
+                         * Executionid
+                         * @description The execution the trigger is locked to
+                         * @default null
+                         */
+                        executionId: string | null;
+                        /**
+                         * Fired
+                         * @default 0
+                         */
+                        fired: number;
+                        /** @default null */
+                        backfill: components["schemas"]["BackfillView"] | null;
+                        /**
+                         * Updated
+                         * @default null
+                         */
+                        updated: string | null;
                     } & {
                         [key: string]: unknown;
                     };
@@ -5037,6 +5503,39 @@ export interface operations {
                         flowId: string;
                         /** Triggerid */
                         triggerId: string;
+                        /**
+                         * Nextdate
+                         * @default null
+                         */
+                        nextDate: string | null;
+                        /**
+                         * Lastdate
+                         * @default null
+                         */
+                        lastDate: string | null;
+                        /**
+                         * Disabled
+                         * @default false
+                         */
+                        disabled: boolean;
+                        /**
+                         * Executionid
+                         * @description The execution the trigger is locked to
+                         * @default null
+                         */
+                        executionId: string | null;
+                        /**
+                         * Fired
+                         * @default 0
+                         */
+                        fired: number;
+                        /** @default null */
+                        backfill: components["schemas"]["BackfillView"] | null;
+                        /**
+                         * Updated
+                         * @default null
+                         */
+                        updated: string | null;
                     } & {
                         [key: string]: unknown;
                     };
@@ -5111,6 +5610,39 @@ export interface operations {
                         flowId: string;
                         /** Triggerid */
                         triggerId: string;
+                        /**
+                         * Nextdate
+                         * @default null
+                         */
+                        nextDate: string | null;
+                        /**
+                         * Lastdate
+                         * @default null
+                         */
+                        lastDate: string | null;
+                        /**
+                         * Disabled
+                         * @default false
+                         */
+                        disabled: boolean;
+                        /**
+                         * Executionid
+                         * @description The execution the trigger is locked to
+                         * @default null
+                         */
+                        executionId: string | null;
+                        /**
+                         * Fired
+                         * @default 0
+                         */
+                        fired: number;
+                        /** @default null */
+                        backfill: components["schemas"]["BackfillView"] | null;
+                        /**
+                         * Updated
+                         * @default null
+                         */
+                        updated: string | null;
                     } & {
                         [key: string]: unknown;
                     };

@@ -1,5 +1,5 @@
 /** Dashboard figures from daily statistics and a sample of recent executions. */
-import type { DailyStatistics, Execution, StateType } from '@/api/models'
+import type { DailyStatistics, Execution, FailingFlow, StateType } from '@/api/models'
 import { durationMs } from './states'
 
 export interface StackedSeries {
@@ -39,18 +39,19 @@ export function percentile(values: number[], p: number): number | null {
 }
 
 export function durationPercentiles(executions: Execution[]): Record<'p50' | 'p90' | 'p99', number | null> {
-  const values = executions.map((e) => durationMs(e.state.duration)).filter((v): v is number => v !== null)
+  return percentilesOf(executions.map((e) => durationMs(e.state.duration)).filter((v): v is number => v !== null))
+}
+
+/** p50, p90 and p99 of durations in milliseconds (null when there are none). */
+export function percentilesOf(values: number[]): Record<'p50' | 'p90' | 'p99', number | null> {
   return { p50: percentile(values, 50), p90: percentile(values, 90), p99: percentile(values, 99) }
 }
 
-/** Flows with the most failed executions, from the per-flow daily statistics. */
-export function topFailing(byFlow: Record<string, Record<string, DailyStatistics[]>>, limit = 5): { flow: string; count: number }[] {
-  const counts: { flow: string; count: number }[] = []
-  for (const [namespace, flows] of Object.entries(byFlow)) {
-    for (const [flowId, days] of Object.entries(flows)) {
-      const count = days.reduce((n, d) => n + (d.executionCounts.FAILED ?? 0), 0)
-      if (count) counts.push({ flow: `${namespace}.${flowId}`, count })
-    }
-  }
-  return counts.sort((a, b) => b.count - a.count || a.flow.localeCompare(b.flow)).slice(0, limit)
+/** The failing flows as the dashboard lists them: most failures first, then by name. */
+export function topFailing(flows: FailingFlow[], limit = 5): { flow: string; count: number; total: number }[] {
+  return flows
+    .filter((f) => f.failed > 0)
+    .map((f) => ({ flow: `${f.namespace}.${f.flowId}`, count: f.failed, total: f.total }))
+    .sort((a, b) => b.count - a.count || a.flow.localeCompare(b.flow))
+    .slice(0, limit)
 }
