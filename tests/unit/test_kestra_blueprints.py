@@ -15,9 +15,9 @@ from orchestrator.flows.loader import check_source, read_flow_source
 
 BLUEPRINTS = Path(__file__).resolve().parents[3] / "shared" / "kestra-blueprints"
 
-ACCEPTED_AT_LEAST = 149
+ACCEPTED_AT_LEAST = 205
 """Flows of the whole folder `flow validate` accepts (54 on 2026-12-01, before issue 13;
-111 before the jdbc and notification plugins of issue 14)."""
+111 before the plugin families of issue 14)."""
 
 # Core and script types, and the plugin families Kestrel implements whole: a flow using only
 # these must validate (or be a known gap below).
