@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.errors import OrchestratorError
+from orchestrator.masking import MASK  # re-exported: the plugin API
 from orchestrator.models.execution import TaskRun
 from orchestrator.models.log_level import LogLevel
 from orchestrator.models.messages import LogEntry
@@ -33,8 +34,6 @@ from orchestrator.storage import (
 from orchestrator.tasks.base import RunnableTask, Task
 from orchestrator.templating import TemplateRenderer
 from orchestrator.templating.truth import is_truthy  # re-exported: the plugin API
-
-MASK = "********"
 
 LogSink = Callable[[LogEntry], None]
 

@@ -19,7 +19,6 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit, urlunsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
@@ -32,6 +31,7 @@ from pydantic_settings import (
 )
 
 from orchestrator.errors import OrchestratorError
+from orchestrator.masking import masked_url
 from orchestrator.webserver.settings import WebserverSettings
 
 ConfigValue = str | int | float | bool
@@ -50,17 +50,6 @@ _MASK = "**********"
 
 class SettingsError(OrchestratorError):
     """The settings file or the environment holds an invalid value."""
-
-
-def _mask_url(url: str) -> str:
-    """Return ``url`` with a password in its user-info replaced by stars."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = f"{parts.username}:{_MASK}@{parts.hostname}"
-    if parts.port is not None:
-        netloc += f":{parts.port}"
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 class _Section(BaseModel):
@@ -214,7 +203,7 @@ class ElasticsearchSettings(_Section):
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         for name, value in super().__repr_args__():
-            yield name, _mask_url(value) if name == "url" else value
+            yield name, masked_url(value, _MASK) if name == "url" else value
 
     def client_kwargs(self) -> dict[str, Any]:
         """Return keyword arguments for ``elasticsearch.Elasticsearch`` (secrets revealed)."""

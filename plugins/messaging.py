@@ -13,9 +13,10 @@ import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-from orchestrator.plugin import MASK, TaskFailedError, is_storage_uri
+from orchestrator.masking import masked_url
+from orchestrator.plugin import TaskFailedError, is_storage_uri
 from orchestrator.storage import LocalStorage, Storage, storage_path
 from plugins.errors import PluginError
 
@@ -37,18 +38,6 @@ def failure(task_id: str, server: str, what: str, exc: BaseException | str) -> M
     """The error of task ``task_id`` failing ``what`` on ``server`` (never a traceback)."""
     detail = str(exc).strip() or type(exc).__name__
     return MessagingError(f"task {task_id!r}: {what} on {server} failed: {detail}")
-
-
-def masked_url(url: str) -> str:
-    """``url`` with its password replaced by a mask (for messages and logs)."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    user = f"{parts.username}:{MASK}@" if parts.username else f":{MASK}@"
-    return urlunsplit((parts.scheme, user + host, parts.path, parts.query, parts.fragment))
 
 
 def password_of(url: str) -> str | None:

@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from pydantic import Field
 
+from orchestrator.masking import masked_url
 from orchestrator.models.base import KestrelModel
 from plugins.elasticsearch.errors import ElasticsearchTaskError
 
@@ -48,16 +49,6 @@ class Connection(KestrelModel):
     """Do not verify the servers' TLS certificates."""
 
 
-def masked(url: str) -> str:
-    """``url`` without the password it may hold."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
-
-
 class Session:
     """A client on the rendered connection, and how its failures are told."""
 
@@ -70,7 +61,7 @@ class Session:
         )
         self.hosts = [self._with_prefix(host, rendered.path_prefix) for host in rendered.hosts]
         self.where = where
-        self.servers = ", ".join(masked(host) for host in rendered.hosts)
+        self.servers = ", ".join(masked_url(host) for host in rendered.hosts)
         for host in rendered.hosts:
             password = urlsplit(host).password
             if password:
@@ -137,4 +128,4 @@ def _reason(body: Any) -> str | None:
     return None
 
 
-__all__ = ["BasicAuth", "Connection", "Session", "masked"]
+__all__ = ["BasicAuth", "Connection", "Session"]

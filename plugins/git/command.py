@@ -14,20 +14,11 @@ import subprocess
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from orchestrator.masking import masked_url
 from plugins.git.errors import GitTaskError
 
 GIT_TIMEOUT = 600.0
 """Seconds a git command may take (a clone of a large repository)."""
-
-
-def masked_url(url: str) -> str:
-    """``url`` without the password it may hold."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 class Git:

@@ -211,6 +211,6 @@ def test_failures_name_the_task_and_the_server_and_hide_the_password(
     with pytest.raises(ElasticsearchTaskError) as caught:
         run({"type": E + "Search", "request": {}}, tmp_path, down)
     message = str(caught.value)
-    assert f"cannot reach Elasticsearch at http://user:***@127.0.0.1:{port}" in message
+    assert f"cannot reach Elasticsearch at http://user:********@127.0.0.1:{port}" in message
     assert "s3cret" not in message and "hunter22" not in message
     assert caught.value.retryable is True
