@@ -100,7 +100,10 @@ def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshServer]:
         (folder / "client_key.pub").read_text() + (folder / "locked_key.pub").read_text()
     )
     # sshd refuses to start without its privilege separation folder (a tmpfs on Debian).
-    Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
+    try:
+        Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
+    except OSError as exc:
+        unavailable(f"cannot create /run/sshd for sshd: {exc}")
     port = free_port()
     config = folder / "sshd_config"
     config.write_text(
