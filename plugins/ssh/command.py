@@ -167,6 +167,7 @@ def _execute(
     try:
         channel = client.get_transport().open_session()
         channel.exec_command(script)
+        channel.shutdown_write()  # stdin at its end: a command reading it must not wait
     except paramiko.SSHException as exc:
         raise SshError(f"{where}: cannot start the commands: {exc}") from exc
     stdout = _Lines(collector.stdout)
@@ -174,6 +175,8 @@ def _execute(
     try:
         while True:
             if ctx.cancelled.is_set():
+                # Closing the channel (finally) ends the session; without a pty sshd sends
+                # no SIGHUP, so a remote command that writes nothing runs on to its end.
                 raise TaskFailedError("Command killed", retryable=False, error_type="Killed")
             busy = False
             if channel.recv_ready():

@@ -16,7 +16,10 @@ class SshCommandFailedError(SshError):
     """The remote commands ended with a non-zero exit code (or no exit code at all)."""
 
     def __init__(self, where: str, exit_code: int, stderr_tail: Sequence[str] = ()) -> None:
-        message = f"{where}: the commands failed with exit code {exit_code}"
+        if exit_code < 0:
+            message = f"{where}: the session ended without an exit code (exit code {exit_code})"
+        else:
+            message = f"{where}: the commands failed with exit code {exit_code}"
         if stderr_tail:
             message += "; last lines of stderr:\n" + "\n".join(stderr_tail)
         super().__init__(message, retryable=False, error_type="CommandFailed")

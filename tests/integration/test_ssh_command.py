@@ -14,6 +14,7 @@ import os
 import shutil
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -148,6 +149,7 @@ def test_commands_run_with_env_and_give_outputs_and_logs(sshd: SshServer, tmp_pa
             'echo "hello $GREETING"',
             'echo \'::{"outputs":{"answer":42,"user":"\'"$(id -un)"\'"}}::\'',
             "echo careful >&2",
+            "cat",  # stdin is closed: reading it ends at once
         ],
     )
     logs = Logs()
@@ -214,3 +216,31 @@ def test_a_closed_port_fails_clearly(sshd: SshServer, tmp_path: Path) -> None:
     message = str(caught.value)
     assert message.startswith(f"task 't' on 127.0.0.1:{port}: cannot connect to 127.0.0.1:{port}")
     assert caught.value.retryable
+
+
+def test_a_kill_ends_the_task_while_the_commands_run(sshd: SshServer, tmp_path: Path) -> None:
+    logs = Logs()
+    # It writes on, so the closed session stops it too (see the README on kills).
+    task = task_of(
+        _base(sshd, commands=["echo started", "while true; do echo kestrel-tick; sleep 0.2; done"])
+    )
+    ctx = context_of(task, tmp_path, logs)
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            task.run(ctx)
+        except BaseException as exc:
+            failures.append(exc)
+
+    runner = threading.Thread(target=run)
+    runner.start()
+    deadline = time.monotonic() + START_TIMEOUT
+    while "started" not in logs.text() and time.monotonic() < deadline:
+        runner.join(0.05)
+    assert "started" in logs.text()
+    ctx.cancelled.set()
+    runner.join(10)
+    assert not runner.is_alive()
+    assert [type(each).__name__ for each in failures] == ["TaskFailedError"]
+    assert getattr(failures[0], "error_type", None) == "Killed"
