@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from orchestrator.storage import storage_path, to_uri
 from orchestrator.webserver.context import ApiContext
@@ -56,13 +57,13 @@ async def read_inputs(
 async def _multipart(request: web.Request, context: ApiContext, prefix: str) -> dict[str, Any]:
     try:
         reader = await request.multipart()
-    except (ValueError, AssertionError) as exc:
+    except (ValueError, AssertionError, HttpProcessingError) as exc:
         raise bad_request(f"unreadable multipart body: {exc}") from exc
     inputs: dict[str, Any] = {}
     while True:
         try:
             part = await reader.next()
-        except ValueError as exc:
+        except (ValueError, HttpProcessingError) as exc:
             raise bad_request(f"unreadable multipart body: {exc}") from exc
         if part is None:
             return inputs

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Literal
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 from pydantic import Field
 
 from orchestrator.namespace_files import NamespaceFilesError, file_path, list_files, put_file
@@ -103,13 +104,19 @@ async def upload(request: web.Request) -> web.Response:
     _checked(namespace, query.path)
     if not request.content_type.startswith("multipart/"):
         raise bad_request("upload the file as multipart/form-data, in a part named fileContent")
-    reader = await request.multipart()
-    while (part := await reader.next()) is not None:
-        if isinstance(part, BodyPartReader) and part.name == "fileContent":
-            data = bytes(await part.read())
-            await context.run(put_file, context.storage, namespace, query.path, data)
-            return web.Response(status=204)
-    raise bad_request("the multipart body has no part named fileContent")
+    data = None
+    try:
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            if isinstance(part, BodyPartReader) and part.name == "fileContent":
+                data = bytes(await part.read())
+                break
+    except (ValueError, AssertionError, HttpProcessingError) as exc:
+        raise bad_request(f"unreadable multipart body: {exc}") from exc
+    if data is None:
+        raise bad_request("the multipart body has no part named fileContent")
+    await context.run(put_file, context.storage, namespace, query.path, data)
+    return web.Response(status=204)
 
 
 @api.route(

@@ -58,3 +58,11 @@ async def test_namespace_files_through_the_api(settings: KestrelSettings, client
     assert (await client.delete(f"{FILES}?path=/README.md", headers=AUTH)).status == 204
     assert (await client.delete(f"{FILES}?path=/README.md", headers=AUTH)).status == 404
     assert (await client.get(f"{FILES}?path=/README.md", headers=AUTH)).status == 404
+
+
+async def test_an_unreadable_multipart_body_is_a_bad_request(client: Client) -> None:
+    body = b'--b\r\nContent-Disposition: form-data; name="\x10>\x1e\xc3\x8a"\r\n\r\nx\r\n--b--\r\n'
+    headers = {**AUTH, "Content-Type": "multipart/form-data; boundary=b"}
+    answer = await client.post(f"{FILES}?path=/a.txt", data=body, headers=headers)
+    assert answer.status == 400, await answer.text()
+    assert "unreadable multipart body" in await answer.text()
