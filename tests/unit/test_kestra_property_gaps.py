@@ -113,7 +113,7 @@ def test_a_task_or_trigger_without_type_says_so() -> None:
         ("io.kestra.plugin.core.flows.Switch", "io.kestra.plugin.core.flow.Switch"),
         ("io.kestra.plugin.core.http.Requests", "io.kestra.plugin.core.http.Request"),
         ("io.kestra.plugin.core.flow.Template", None),
-        ("io.kestra.plugin.slack.notifications.SlackIncomingWebhook", None),
+        ("io.kestra.plugin.openai.ChatCompletion", None),
     ],
 )
 def test_did_you_mean_suggests_only_close_names(written: str, suggested: str | None) -> None:
