@@ -36,7 +36,11 @@ class ResultReporter:
 
     def __init__(self, settings: KestrelSettings, client_id: str) -> None:
         """Create the producer of results (idempotent, not transactional)."""
-        self._producer = KafkaProducer(settings, client_id=f"{client_id}-results")
+        # No linger: a task thread waits for its result's acknowledgement, so lingering
+        # would add to every task run; concurrent results still share requests in flight.
+        self._producer = KafkaProducer(
+            settings, client_id=f"{client_id}-results", overrides={"linger.ms": 0}
+        )
         self._try_seconds = min(settings.kafka.admin_timeout, _TRY_SECONDS)
         self._give_up = threading.Event()
 

@@ -34,7 +34,7 @@ _ResultT = TypeVar("_ResultT")
 HeaderValues = Mapping[str, str | bytes]
 
 
-_DELIVERY_SLICE = 0.005
+_DELIVERY_SLICE = 0.001
 """Seconds between checks of a record's acknowledgement in `KafkaProducer.deliver`."""
 
 
