@@ -3,25 +3,52 @@
 from __future__ import annotations
 
 from executor.shell import Sink
-from orchestrator.kafka import TOPICS, KafkaProducer
+from orchestrator.kafka import TOPICS, KafkaProducer, partition_for
 from orchestrator.models.concurrency import ConcurrencyMessage, FlowSlots, flow_key
-from orchestrator.models.execution import Execution
+from orchestrator.models.execution import Execution, TaskRunRecord, task_run_key
 from orchestrator.models.messages import ExecutionCommand, KillNotice, LogEntry, WorkerTask
 
 
 class KafkaSink(Sink):
     """Routes each effect to its topic and key (see the topic registry)."""
 
-    def __init__(self, producer: KafkaProducer) -> None:
-        """Produce with ``producer`` (transactional: the caller begins and commits)."""
+    def __init__(self, producer: KafkaProducer, partitions: int) -> None:
+        """Produce with ``producer`` (transactional: the caller begins and commits).
+
+        ``partitions``: the partition count of the co-partitioned execution topics.
+        """
         self._send = producer.send
+        self._partitions = partitions
 
     def snapshot(self, execution: Execution, wire: bytes | None) -> None:
-        """A new snapshot on ``executions`` (a tombstone for a deleted execution)."""
+        """A new snapshot on ``executions``.
+
+        A deleted execution gets a tombstone, and so does each of its task runs on
+        ``task-runs`` when it is a long one.
+        """
         if execution.deleted:
             self._send(TOPICS.executions, execution.id, None)
-        else:
-            self._send(TOPICS.executions, execution.id, execution, encoded=wire)
+            if execution.task_run_count is not None:
+                self.task_runs(execution.id, [], [run.id for run in execution.task_run_list])
+            return
+        if wire is None and execution.task_run_count is not None:
+            execution = execution.header()
+        self._send(TOPICS.executions, execution.id, execution, encoded=wire)
+
+    def task_runs(
+        self, execution_id: str, records: list[TaskRunRecord], removed: list[str]
+    ) -> None:
+        """Task runs on ``task-runs``, on their execution's partition.
+
+        The runs of ``removed`` get tombstones.
+        """
+        partition = partition_for(execution_id, self._partitions)
+        for record in records:
+            key = task_run_key(execution_id, record.task_run.id)
+            self._send(TOPICS.task_runs, key, record, partition=partition)
+        for run_id in removed:
+            key = task_run_key(execution_id, run_id)
+            self._send(TOPICS.task_runs, key, None, partition=partition)
 
     def worker_task(self, task: WorkerTask) -> None:
         """A task run on ``worker-tasks``, keyed by task run id."""

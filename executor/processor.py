@@ -25,6 +25,7 @@ from executor.errors import ExecutorError
 from executor.flows import FlowStore
 from executor.metrics import BatchMetrics
 from executor.outputs import KafkaSink
+from executor.restore import whole_executions
 from executor.shell import EngineShell
 from executor.store import ExecutionStore
 from executor.trigger_notices import TriggerNotifier
@@ -136,7 +137,7 @@ class ExecutorProcessor:
             ),
             client_id=self.instance_id,
         )
-        return producer, KafkaSink(producer)
+        return producer, KafkaSink(producer, self._partitions)
 
     # ---- the engine's Environment -----------------------------------------------------------
 
@@ -154,7 +155,10 @@ class ExecutorProcessor:
         restored = read_topic_to_end(
             self.settings, TOPICS.executions, partitions=owned, on_unreadable=self._unreadable
         )
-        for execution_id, execution in restored.items():
+        runs = read_topic_to_end(
+            self.settings, TOPICS.task_runs, partitions=owned, on_unreadable=self._unreadable
+        )
+        for execution_id, execution in whole_executions(restored, runs.values()).items():
             self.store.put(execution, partition_for(execution_id, self._partitions))
         slots = read_topic_to_end(
             self.settings,

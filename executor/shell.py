@@ -26,7 +26,7 @@ from orchestrator.models.concurrency import (
     SlotRequest,
     flow_key,
 )
-from orchestrator.models.execution import Execution
+from orchestrator.models.execution import Execution, TaskRunRecord
 from orchestrator.models.messages import (
     CreateExecution,
     ExecutionCommand,
@@ -42,7 +42,17 @@ class Sink(Protocol):
     """Where a shell puts what the engine and the admission owners decided."""
 
     def snapshot(self, execution: Execution, wire: bytes | None) -> None:
-        """A new snapshot of an execution (``deleted``: its tombstone)."""
+        """A new snapshot of an execution (``deleted``: its tombstone).
+
+        ``wire`` is its form for ``executions`` when the engine encoded it (for a long
+        execution, maybe its header only); None: the whole snapshot, or its header when
+        the execution is long (``task_run_count`` set).
+        """
+
+    def task_runs(
+        self, execution_id: str, records: list[TaskRunRecord], removed: list[str]
+    ) -> None:
+        """The changed task runs of a long execution, and the ids of removed ones."""
 
     def worker_task(self, task: WorkerTask) -> None:
         """A task run for a worker."""
@@ -141,7 +151,10 @@ class EngineShell:
     def _emit(self, decision: Decision, sink: Sink, partition: int) -> None:
         after = decision.execution
         if after is not None:
-            self._overlay.executions[after.id] = (after, partition, decision.execution_wire)
+            whole = decision.execution_wire if decision.whole else None
+            self._overlay.executions[after.id] = (after, partition, whole)
+            if decision.task_runs or decision.removed_task_runs:
+                sink.task_runs(after.id, decision.task_runs, decision.removed_task_runs)
             sink.snapshot(after, decision.execution_wire)
         for worker_task in decision.worker_tasks:
             sink.worker_task(worker_task)

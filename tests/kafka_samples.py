@@ -18,6 +18,7 @@ from orchestrator.models import (
     TaskRunAttempt,
 )
 from orchestrator.models.concurrency import FlowSlots, SlotRelease, SlotRequest
+from orchestrator.models.execution import TaskRunRecord
 from orchestrator.models.kv import KvEntry, KvType
 from orchestrator.models.messages import (
     ChildEnded,
@@ -150,6 +151,13 @@ def every_message() -> list[tuple[TopicSpec[Any], str, KestrelModel]]:
         (TOPICS.flows, "company.team/hello", flow),
         (TOPICS.flow_revisions, "company.team/hello/3", flow),
         (TOPICS.executions, EXECUTION_ID, _execution()),
+        (
+            TOPICS.task_runs,
+            f"{EXECUTION_ID}/{TASK_RUN_ID}",
+            TaskRunRecord(
+                execution_id=EXECUTION_ID, flow_revision=3, seq=7, position=0, task_run=_task_run()
+            ),
+        ),
         (
             TOPICS.worker_tasks,
             TASK_RUN_ID,

@@ -30,6 +30,7 @@ from executor.engine.lifecycle import (
 from executor.engine.resolve import Branches, current_branch, resolve, sequential_nexts
 from executor.engine.results import apply_child_ended, apply_worker_lost, apply_worker_result
 from executor.engine.variables import execution_variables, run_variables
+from executor.engine.wire import Written, written
 from executor.engine.work import Work
 from executor.engine.workdir import end_outputs
 from orchestrator.models.duration import parse_duration
@@ -78,6 +79,7 @@ def advance(
         if flow is None:
             return _unknown_flow(event, now)
         work = Work(new_execution(event, flow), flow, env, now)
+        work.created = True
         work.secrets = settings.secrets
         work.touch()
         start(work, event)
@@ -380,14 +382,23 @@ def _decide(work: Work, settings: EngineSettings) -> Decision:
         work.release()
         return _effects(work)
     snapshot = work.snapshot()
-    wire = snapshot.to_wire()
-    if len(wire) > settings.max_snapshot_bytes:
-        return _oversized(work, len(wire), settings)
-    return _effects(work, snapshot, worker_tasks=work.worker_tasks, execution_wire=wire)
+    out = written(work, snapshot, settings.max_snapshot_bytes)
+    if out.largest > settings.max_snapshot_bytes:
+        return _oversized(work, out.largest, settings)
+    return _effects(work, snapshot, out, worker_tasks=work.worker_tasks)
 
 
-def _effects(work: Work, execution: Execution | None = None, **extra: Any) -> Decision:
+def _effects(
+    work: Work, execution: Execution | None = None, out: Written | None = None, **extra: Any
+) -> Decision:
     """The decision carrying ``execution`` and every effect the work collected."""
+    if out is not None:
+        extra.update(
+            execution_wire=out.wire,
+            whole=out.whole,
+            task_runs=out.task_runs,
+            removed_task_runs=out.removed,
+        )
     return Decision(
         execution=execution,
         commands=work.commands,
@@ -417,6 +428,8 @@ def _oversized(work: Work, size: int, settings: EngineSettings) -> Decision:
     work.outputs = {}
     finish(work, StateType.FAILED, render_outputs=False)
     snapshot = work.snapshot()
-    if len(snapshot.to_wire()) > settings.max_snapshot_bytes:
+    out: Written | None = written(work, snapshot, settings.max_snapshot_bytes)
+    if out is not None and out.largest > settings.max_snapshot_bytes:
         snapshot = snapshot.model_copy(update={"task_run_list": ()})
-    return _effects(work, snapshot)
+        out = None
+    return _effects(work, snapshot, out)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from orchestrator.models.concurrency import ConcurrencyMessage
-from orchestrator.models.execution import Execution
+from orchestrator.models.execution import Execution, TaskRunRecord
 from orchestrator.models.flow import Flow
 from orchestrator.models.messages import ExecutionCommand, KillNotice, LogEntry, WorkerTask
 from orchestrator.secrets import SecretCodec
@@ -27,7 +27,12 @@ class Decision:
         admission: slot requests and releases for the admission owner of the execution's
             flow (flows with a concurrency limit only).
         execution_wire: ``execution``'s wire form when the engine already serialised it (to
-            check its size), so that it is not serialised twice; None otherwise.
+            check its size), so that it is not serialised twice; None otherwise. For a long
+            execution (``task_run_count`` set) it may be the header only.
+        whole: whether ``execution_wire`` carries every task run.
+        task_runs: the task runs this event added or changed, for ``task-runs`` (long
+            executions only; a short one's snapshot carries its runs).
+        removed_task_runs: ids of the task runs removed (a restart), for tombstones.
     """
 
     execution: Execution | None = None
@@ -37,6 +42,9 @@ class Decision:
     logs: list[LogEntry] = field(default_factory=list)
     admission: list[ConcurrencyMessage] = field(default_factory=list)
     execution_wire: bytes | None = field(default=None, repr=False, compare=False)
+    whole: bool = True
+    task_runs: list[TaskRunRecord] = field(default_factory=list)
+    removed_task_runs: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:

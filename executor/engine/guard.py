@@ -15,6 +15,7 @@ from datetime import datetime
 
 from executor.engine.core import Event, advance, error_log
 from executor.engine.decision import Decision, EngineSettings, Environment
+from executor.engine.wire import run_records
 from orchestrator.models.concurrency import SlotRelease
 from orchestrator.models.execution import Execution
 from orchestrator.models.messages import ChildEnded, CreateExecution, KillNotice
@@ -105,6 +106,10 @@ def _failed(
             )
         ],
     )
+    if failed.task_run_count is not None:
+        # A long execution's snapshot is a header: the failed runs go to ``task-runs``.
+        changed = [i for i, run in enumerate(runs) if run is not execution.task_run_list[i]]
+        decision.task_runs = run_records(failed, changed)
     if running:
         decision.kills.append(
             KillNotice(execution_id=execution.id, task_run_ids=[run.id for run in running])

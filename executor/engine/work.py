@@ -21,6 +21,9 @@ from orchestrator.models.state import State, StateType
 from orchestrator.secrets import SecretCodec
 from orchestrator.tasks.base import LogLevel
 
+WHOLE_UP_TO = 50
+"""An execution with more task runs writes them to ``task-runs``, each when it changes."""
+
 
 class Work:
     """A mutable execution plus the effects decided so far."""
@@ -47,6 +50,11 @@ class Work:
         self.logs: list[LogEntry] = []
         self.admission: list[ConcurrencyMessage] = []
         self.run_index = index_for(execution.task_run_list, self.index)
+        self.changed_runs: dict[str, None] = {}
+        """Ids of the runs added or replaced (in order): what ``task-runs`` gets."""
+        self.removed_runs: list[str] = []
+        self.created = False
+        """Whether this event created the execution (every run is new to ``task-runs``)."""
 
     @property
     def changed(self) -> bool:
@@ -94,6 +102,7 @@ class Work:
         """Append a new task run."""
         self.runs.append(run)
         self.run_index.added(run, len(self.runs) - 1)
+        self.changed_runs[run.id] = None
         self.touch()
 
     def put(self, run: TaskRun) -> None:
@@ -101,12 +110,16 @@ class Work:
         position = self.run_index.positions[run.id]
         old, self.runs[position] = self.runs[position], run
         self.run_index.replaced(old, run)
+        self.changed_runs[run.id] = None
         self.touch()
 
     def remove(self, run_ids: set[str]) -> None:
         """Remove task runs (restart drops error branches)."""
+        self.removed_runs += [run.id for run in self.runs if run.id in run_ids]
         self.runs = [run for run in self.runs if run.id not in run_ids]
         self.run_index = RunIndex(self.runs, self.index)
+        # The runs after a removed one moved: every position is written again (rare).
+        self.changed_runs = dict.fromkeys(run.id for run in self.runs)
         self.touch()
 
     def release(self) -> None:
@@ -194,8 +207,10 @@ class Work:
         """Freeze the working copy into the next snapshot (``seq`` + 1)."""
         runs = tuple(self.runs)
         keep(self.run_index, runs)
+        split = self.original.task_run_count is not None or len(runs) > WHOLE_UP_TO
         return self.original.model_copy(
             update={
+                "task_run_count": len(runs) if split else None,
                 "seq": self.original.seq + 1,
                 "state": self.state,
                 "task_run_list": runs,

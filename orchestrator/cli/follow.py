@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from orchestrator.errors import OrchestratorError
 from orchestrator.kafka import TOPICS, DeserializationError, TopicTail
+from orchestrator.kafka.task_runs import complete
 from orchestrator.models.execution import Execution
 from orchestrator.models.messages import LogEntry
 from orchestrator.models.state import StateType
@@ -26,6 +27,7 @@ class ExecutionFollower:
         Every partition is read: a retry that starts a new execution lands on another key.
         """
         self.execution_id = execution_id
+        self._settings = settings
         self._tail = TopicTail(settings, [TOPICS.executions, TOPICS.logs], from_beginning=False)
         self.latest: dict[str, Execution] = {}
 
@@ -56,7 +58,8 @@ class ExecutionFollower:
                     on_log(value)
             current = self.latest.get(followed)
             if current is not None and _settled(current):
-                return current
+                # A long execution's last snapshot is its header when whole it is too big.
+                return complete(self._settings, current)
             if deadline is not None and time.monotonic() > deadline:
                 raise FollowTimeoutError(f"execution {followed} did not end within {timeout:g}s")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from orchestrator.kafka import TOPICS, describe_topics, read_topic_to_end
+from orchestrator.kafka.task_runs import complete
 from orchestrator.kafka.topics import partition_for
 from orchestrator.models.execution import Execution
 from orchestrator.models.state import StateType
@@ -32,7 +33,8 @@ class Action(StrEnum):
 def latest_execution(settings: KestrelSettings, execution_id: str) -> Execution | None:
     """Return the latest snapshot of ``execution_id`` on the ``executions`` topic, or None.
 
-    Only the partition the id is keyed to is read.
+    Only the partition the id is keyed to is read; a long execution's task runs are put
+    back from the same partition of ``task-runs``.
 
     Raises:
         BrokerUnreachableError: No broker answered.
@@ -48,7 +50,10 @@ def latest_execution(settings: KestrelSettings, execution_id: str) -> Execution 
         partitions=[partition],
         on_unreadable=lambda record, error: None,  # another execution's problem, not ours
     )
-    return snapshots.get(execution_id)
+    found = snapshots.get(execution_id)
+    if found is None or found.deleted:
+        return found
+    return complete(settings, found, description.partitions)
 
 
 def refusal(action: Action, execution_id: str, execution: Execution | None) -> str | None:

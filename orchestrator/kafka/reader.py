@@ -27,6 +27,7 @@ def read_topic_to_end(
     partitions: Iterable[int] | None = None,
     timeout: float = 60.0,
     on_unreadable: Callable[[Record, DeserializationError], None] | None = None,
+    key_prefix: str | None = None,
 ) -> dict[str, ModelT]:
     """Return the latest value of every key of ``spec``'s topic (tombstoned keys left out).
 
@@ -40,6 +41,8 @@ def read_topic_to_end(
         timeout: Seconds allowed for the whole read.
         on_unreadable: Receives a key's latest record when it cannot be decoded, and the key
             is left out; None raises instead.
+        key_prefix: Only the keys that start with it (the others are neither kept nor
+            decoded): one execution's records on ``task-runs``.
 
     Raises:
         TopicError: The topic does not exist.
@@ -96,7 +99,9 @@ def read_topic_to_end(
                     )
                 record = Record.from_message(message)
                 key = record.key_str
-                if key is not None:  # a keyless record has no place in a compacted view
+                if key is None:  # a keyless record has no place in a compacted view
+                    continue
+                if key_prefix is None or key.startswith(key_prefix):
                     latest[key] = record
         return _decoded(latest, spec, on_unreadable)
     except confluent_kafka.KafkaException as exc:

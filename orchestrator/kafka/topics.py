@@ -18,7 +18,7 @@ from pydantic import TypeAdapter
 
 from orchestrator.models.base import KestrelModel
 from orchestrator.models.concurrency import ConcurrencyMessage, FlowSlots
-from orchestrator.models.execution import Execution
+from orchestrator.models.execution import Execution, TaskRunRecord
 from orchestrator.models.kv import KvEntry
 from orchestrator.models.messages import (
     DeadLetter,
@@ -115,6 +115,7 @@ class TopicRegistry:
     flow_revisions: TopicSpec[FlowRecord]
     execution_commands: TopicSpec[ExecutionCommand]
     executions: TopicSpec[Execution]
+    task_runs: TopicSpec[TaskRunRecord]
     worker_tasks: TopicSpec[WorkerTask]
     worker_results: TopicSpec[WorkerTaskResult]
     worker_heartbeats: TopicSpec[WorkerInstance]
@@ -163,6 +164,11 @@ TOPICS = TopicRegistry(
         "execution-commands", "execution id", ExecutionCommand, "delete", copartitioned=True
     ),
     executions=_spec("executions", "execution id", Execution, "compact", copartitioned=True),
+    # The task runs of long executions, one record per run (key ``execution id/task run
+    # id``), each produced to its execution's partition: not the key's own.
+    task_runs=_spec(
+        "task-runs", "execution id/task run id", TaskRunRecord, "compact", copartitioned=True
+    ),
     worker_tasks=_spec("worker-tasks", "task run id", WorkerTask, "delete"),
     worker_results=_spec(
         "worker-results", "execution id", WorkerTaskResult, "delete", copartitioned=True

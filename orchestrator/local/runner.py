@@ -21,7 +21,7 @@ from orchestrator.models.concurrency import (
     SlotRelease,
     SlotRequest,
 )
-from orchestrator.models.execution import Execution
+from orchestrator.models.execution import Execution, TaskRunRecord
 from orchestrator.models.flow import Flow
 from orchestrator.models.messages import (
     CreateExecution,
@@ -94,6 +94,11 @@ class InProcessRunner(Sink):
     def snapshot(self, execution: Execution, wire: bytes | None) -> None:
         """Keep the latest snapshot of every execution, to follow and to report it."""
         self.executions[execution.id] = execution
+
+    def task_runs(
+        self, execution_id: str, records: list[TaskRunRecord], removed: list[str]
+    ) -> None:
+        """Kept whole in memory: nothing to do."""
 
     def worker_task(self, task: WorkerTask) -> None:
         """Queue a task run for the inline worker."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
@@ -61,6 +62,31 @@ class TaskRun(KestrelModel):
     def with_state(self, state: StateType, at: datetime | None = None) -> TaskRun:
         """Return this task run in ``state``."""
         return self.model_copy(update={"state": self.state.with_state(state, at)})
+
+
+class TaskRunRecord(KestrelModel):
+    """One task run of a long execution on the compacted ``task-runs`` topic.
+
+    Keyed ``<execution id>/<task run id>`` (`task_run_key`) and written to the partition of
+    its execution (co-partitioned with ``executions``), in the same transaction as the
+    execution's snapshot; so what a change writes is bounded by the change, not by the
+    execution, and no execution is capped by the size of one message.
+    """
+
+    type: Literal["task-run"] = "task-run"
+    version: int = 1
+    execution_id: str
+    flow_revision: int
+    seq: int
+    """The ``seq`` of the execution's snapshot written with it."""
+    position: int
+    """Its place in the execution's task-run list (creation order)."""
+    task_run: TaskRun
+
+
+def task_run_key(execution_id: str, task_run_id: str) -> str:
+    """The key of a task run on ``task-runs``."""
+    return f"{execution_id}/{task_run_id}"
 
 
 class ExecutionTrigger(KestrelModel):
@@ -136,6 +162,25 @@ class Execution(KestrelModel):
     metadata: ExecutionMetadata = Field(default_factory=ExecutionMetadata)
     timers: tuple[Timer, ...] = ()
     deleted: bool = False
+    task_run_count: int | None = None
+    """Set once the execution's task runs live on the ``task-runs`` topic (a long execution):
+    how many it has. A snapshot on ``executions`` then carries its task runs only when it
+    says so (a final one that fits in a message); otherwise ``taskRunList`` is empty and
+    the runs are the execution's records on ``task-runs``. None: every snapshot is whole."""
+
+    @property
+    def is_whole(self) -> bool:
+        """Whether this snapshot carries every task run of the execution."""
+        return self.task_run_count is None or len(self.task_run_list) == self.task_run_count
+
+    def header(self) -> Execution:
+        """This snapshot without its task runs: what ``executions`` gets for a long one."""
+        return self.model_copy(update={"task_run_list": ()})
+
+    def with_task_runs(self, records: Iterable[TaskRunRecord]) -> Execution:
+        """This header with its task runs from ``task-runs`` put back, in creation order."""
+        ordered = sorted(records, key=lambda record: record.position)
+        return self.model_copy(update={"task_run_list": tuple(r.task_run for r in ordered)})
 
     def find_task_run(self, task_run_id: str) -> TaskRun | None:
         """Return the task run with ``task_run_id``, or None."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from orchestrator.models.execution import Execution, TaskRun
+from orchestrator.models.execution import Execution, TaskRun, TaskRunRecord
 from orchestrator.models.labels import normalize_labels
 from orchestrator.models.messages import FlowRecord, LogEntry, MetricEntry, TriggerState
 from orchestrator.models.state import State
@@ -64,17 +64,27 @@ def execution_document(execution: Execution) -> dict[str, Any]:
     return document
 
 
-def taskrun_document(execution: Execution, run: TaskRun) -> dict[str, Any]:
+def taskrun_document(execution: Execution, run: TaskRun, position: int) -> dict[str, Any]:
     """The document of one task run of ``execution`` (its id is the task run id)."""
+    return _taskrun_document(run, execution.flow_revision, execution.seq, position)
+
+
+def taskrun_record_document(record: TaskRunRecord) -> dict[str, Any]:
+    """The document of a task run read from ``task-runs`` (a long execution's)."""
+    return _taskrun_document(record.task_run, record.flow_revision, record.seq, record.position)
+
+
+def _taskrun_document(run: TaskRun, flow_revision: int, seq: int, position: int) -> dict[str, Any]:
     last_attempt = run.attempts[-1] if run.attempts else None
     document: dict[str, Any] = {
         "id": run.id,
-        "executionId": execution.id,
-        "namespace": execution.namespace,
-        "flowId": execution.flow_id,
-        "flowKey": flow_key(execution.namespace, execution.flow_id),
-        "flowRevision": execution.flow_revision,
-        "seq": execution.seq,
+        "executionId": run.execution_id,
+        "namespace": run.namespace,
+        "flowId": run.flow_id,
+        "flowKey": flow_key(run.namespace, run.flow_id),
+        "flowRevision": flow_revision,
+        "seq": seq,
+        "position": position,
         "taskId": run.task_id,
         "parentTaskRunId": run.parent_task_run_id,
         "value": run.value,
@@ -85,6 +95,7 @@ def taskrun_document(execution: Execution, run: TaskRun) -> dict[str, Any]:
         "workerId": last_attempt.worker_id if last_attempt else None,
         "error": run.error,
         "outputs": run.outputs,
+        "loopValues": list(run.loop_values) if run.loop_values is not None else None,
         **_timing(run.state),
     }
     return {key: value for key, value in document.items() if value is not None}
@@ -92,7 +103,10 @@ def taskrun_document(execution: Execution, run: TaskRun) -> dict[str, Any]:
 
 def taskrun_documents(execution: Execution) -> list[dict[str, Any]]:
     """One document per task run of ``execution``."""
-    return [taskrun_document(execution, run) for run in execution.task_run_list]
+    return [
+        taskrun_document(execution, run, position)
+        for position, run in enumerate(execution.task_run_list)
+    ]
 
 
 def flow_document(record: FlowRecord) -> dict[str, Any]:
@@ -148,6 +162,16 @@ def _without(source: dict[str, Any], derived: frozenset[str]) -> dict[str, Any]:
 def execution_from_document(source: dict[str, Any]) -> Execution:
     """The execution snapshot stored in a document."""
     return Execution.model_validate(_without(source, EXECUTION_DERIVED))
+
+
+_TASKRUN_FIELDS = frozenset(
+    TaskRun.model_fields[name].alias or name for name in TaskRun.model_fields
+)
+
+
+def taskrun_from_document(source: dict[str, Any]) -> TaskRun:
+    """The task run stored in a task-run document."""
+    return TaskRun.model_validate({k: v for k, v in source.items() if k in _TASKRUN_FIELDS})
 
 
 def flow_from_document(source: dict[str, Any]) -> FlowRecord:

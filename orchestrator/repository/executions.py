@@ -13,7 +13,7 @@ from elasticsearch import Elasticsearch
 from orchestrator.models.execution import Execution
 from orchestrator.models.state import StateType
 from orchestrator.repository.admin import translated
-from orchestrator.repository.documents import execution_from_document
+from orchestrator.repository.documents import execution_from_document, taskrun_from_document
 from orchestrator.repository.errors import InvalidQueryError
 from orchestrator.repository.indices import IndexKind, IndexNames
 from orchestrator.repository.query import (
@@ -294,13 +294,42 @@ class ExecutionRepository:
             after = list(hits[-1]["sort"])
 
     def get(self, execution_id: str) -> Execution | None:
-        """The latest indexed snapshot of an execution, or None."""
+        """The latest indexed snapshot of an execution, or None.
+
+        A long execution's document is its header: its task runs come from the task-runs
+        index, in creation order (each as last indexed).
+        """
         with translated(self._client, f"reading execution {execution_id}"):
             try:
                 response = self._client.get(index=self._executions, id=execution_id).body
             except elasticsearch.NotFoundError:
                 return None
-        return execution_from_document(response["_source"])
+        execution = execution_from_document(response["_source"])
+        if execution.is_whole:
+            return execution
+        positioned = sorted(self._run_documents(execution_id), key=lambda d: d.get("position", 0))
+        runs = [taskrun_from_document(document) for document in positioned]
+        count = execution.task_run_count or len(runs)
+        return execution.model_copy(update={"task_run_list": tuple(runs[:count])})
+
+    def _run_documents(self, execution_id: str, page_size: int = 2000) -> Iterator[dict[str, Any]]:
+        """Every task-run document of an execution, a page at a time (``search_after``)."""
+        after: list[Any] | None = None
+        while True:
+            with translated(self._client, f"reading task runs of {execution_id}"):
+                response = self._client.search(
+                    index=self._taskruns,
+                    query={"bool": {"filter": [{"term": {"executionId": execution_id}}]}},
+                    sort=[{"id": "asc"}],
+                    size=page_size,
+                    search_after=after,
+                    ignore_unavailable=True,
+                ).body
+            hits = response.get("hits", {}).get("hits", [])
+            yield from (hit["_source"] for hit in hits)
+            if len(hits) < page_size:
+                return
+            after = list(hits[-1]["sort"])
 
     def task_runs(self, execution_id: str, *, size: int = 1000) -> list[TaskRunSummary]:
         """Task runs of an execution in start order (the rows of a Gantt chart)."""

@@ -14,7 +14,7 @@ from typing import Any
 
 from orchestrator.repository.indices import IndexKind, IndexNames
 
-MAPPING_VERSION = 1
+MAPPING_VERSION = 2
 """Bumped when a mapping changes; recorded in ``_meta`` (new mappings apply on rebuild)."""
 
 TEMPLATE_PRIORITY = 200
@@ -77,6 +77,7 @@ _TASKRUN: dict[str, Any] = {
     "executionId": _KEYWORD,
     "flowRevision": _INTEGER,
     "seq": _LONG,
+    "position": _INTEGER,
     "taskId": _KEYWORD,
     "parentTaskRunId": _KEYWORD,
     "value": _KEYWORD,
@@ -90,6 +91,7 @@ _TASKRUN: dict[str, Any] = {
     "durationMs": _LONG,
     "error": _TEXT,
     "outputs": _STORED_ONLY,
+    "loopValues": _STORED_ONLY,
 }
 
 _FLOW: dict[str, Any] = {

@@ -90,6 +90,7 @@ async def wait_existing(
     )
     try:
         current = await context.run(context.control.latest, execution_id)
+        watch.seed(current)
         if settled(current):  # it ended before the watch started
             return current
         return await wait_for_end(context, watch, execution_id) or current

@@ -69,6 +69,7 @@ async def follow_execution(request: web.Request) -> web.StreamResponse:
     stream = EventStream(request, context.settings.webserver.keepalive_interval)
     try:
         latest = await _latest(context, execution_id, watch)
+        watch.seed(latest)
         await stream.open()
         await stream.send(execution_json(latest), "end" if settled(latest) else "progress")
         while not settled(latest) and not stream.client_gone:

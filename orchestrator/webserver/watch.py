@@ -3,6 +3,10 @@
 Each follower reads only the partition its execution is keyed to, without a group, in a
 thread of the API's pool (the confluent-kafka consumer blocks); it is closed when the
 request ends, the client gone or not.
+
+A long execution's snapshots are headers (no task runs; see ``executor/engine/wire.py``):
+the watch also reads the same partition of ``task-runs`` and hands out whole executions,
+its runs being the seed's (`ExecutionWatch.seed`) with every record read since laid over.
 """
 
 from __future__ import annotations
@@ -10,9 +14,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from orchestrator.kafka import TOPICS, DeserializationError, TopicTail, describe_topics
+from orchestrator.kafka import TOPICS, DeserializationError, Record, TopicTail, describe_topics
 from orchestrator.kafka.topics import partition_for
-from orchestrator.models.execution import Execution
+from orchestrator.models.execution import Execution, TaskRun, TaskRunRecord, task_run_key
 from orchestrator.models.messages import LogEntry
 from orchestrator.models.state import StateType
 from orchestrator.settings import KestrelSettings
@@ -36,6 +40,66 @@ class Partitions:
         self.logs = logs.partitions or 1
 
 
+HEADER_CATCH_UP = 1.0
+"""Seconds a watch reads ``task-runs`` on after a header, for the runs written with it."""
+
+
+Value = Execution | LogEntry | TaskRunRecord | str
+"""What a watch reads: a snapshot, a log line, a task run, or the id of a removed run."""
+
+
+def _seq_order(value: Value) -> tuple[int, int]:
+    if isinstance(value, TaskRunRecord):
+        return (value.seq, 0)
+    if isinstance(value, Execution):
+        return (value.seq, 1)
+    return (-1, 0)  # removals first (their run's later records come with a higher seq)
+
+
+class RunBook:
+    """The task runs of one long execution: the seed's, with the records read since."""
+
+    def __init__(self) -> None:
+        """Start with none known."""
+        self.seq = -1
+        """The ``seq`` of the whole snapshot seeded (-1: none)."""
+        self._seeded: tuple[TaskRun, ...] = ()
+        self._records: dict[str, TaskRunRecord] = {}
+        """The latest record of each run changed after the seed, by run id."""
+
+    def seed(self, execution: Execution) -> None:
+        """Take a whole snapshot's runs, unless the book was seeded with a newer one."""
+        if execution.is_whole and execution.seq > self.seq:
+            self._seeded = execution.task_run_list
+            self.seq = execution.seq
+            self._records = {k: r for k, r in self._records.items() if r.seq > self.seq}
+
+    def learn(self, record: TaskRunRecord) -> None:
+        """Keep a record from ``task-runs`` (the topics are read at their own paces)."""
+        known = self._records.get(record.task_run.id)
+        if record.seq > self.seq and (known is None or record.seq >= known.seq):
+            self._records[record.task_run.id] = record
+
+    def forget(self, run_id: str) -> None:
+        """A run removed (its tombstone: a restart renumbered the runs)."""
+        self._records.pop(run_id, None)
+
+    def whole(self, header: Execution) -> Execution:
+        """``header`` with the runs known (as many as it counts: a restart removes some)."""
+        runs = list(self._seeded)
+        beyond: dict[int, TaskRun] = {}
+        # Oldest first, so that a renumbered position ends with its latest run.
+        for record in sorted(self._records.values(), key=lambda r: r.seq):
+            if record.position < len(runs):
+                runs[record.position] = record.task_run
+            else:
+                beyond[record.position] = record.task_run
+        while len(runs) in beyond:
+            runs.append(beyond.pop(len(runs)))
+        count = header.task_run_count if header.task_run_count is not None else len(runs)
+        return header.model_copy(update={"task_run_list": tuple(runs[:count])})
+
+
 class ExecutionWatch:
     """New snapshots (and optionally log lines) of one execution on Kafka."""
 
@@ -57,19 +121,20 @@ class ExecutionWatch:
         self._tails: list[TopicTail] = []
         self._closed = False
         ExecutionWatch.open_count += 1
+        self._snapshots: TopicTail | None = None
+        self._book = RunBook()
         if snapshots:
-            self._tails.append(
-                TopicTail(
-                    settings,
-                    [TOPICS.executions],
-                    from_beginning=False,
-                    partitions={
-                        TOPICS.executions.logical: [
-                            partition_for(execution_id, partitions.executions)
-                        ]
-                    },
-                )
+            partition = partition_for(execution_id, partitions.executions)
+            self._snapshots = TopicTail(
+                settings,
+                [TOPICS.executions, TOPICS.task_runs],
+                from_beginning=False,
+                partitions={
+                    TOPICS.executions.logical: [partition],
+                    TOPICS.task_runs.logical: [partition],
+                },
             )
+            self._tails.append(self._snapshots)
         if logs:
             self._tails.append(
                 TopicTail(
@@ -83,21 +148,61 @@ class ExecutionWatch:
                 )
             )
 
+    def seed(self, execution: Execution) -> None:
+        """Tell the watch the latest whole snapshot its caller read (after it started)."""
+        self._book.seed(execution)
+
     def poll(self, timeout: float = 0.5) -> list[tuple[int, int, Any]]:
-        """``(partition, offset, value)`` of this execution's new records, oldest first."""
+        """``(partition, offset, value)`` of this execution's new records, oldest first.
+
+        Snapshots are whole executions, a long one's runs put back (see `RunBook`).
+        """
         found: list[tuple[int, int, Any]] = []
         for tail in self._tails:
-            wait = timeout / len(self._tails)
-            for record in tail.poll(timeout=wait):
-                try:
-                    value = record.decoded(tail.topics.spec_of(record.topic))
-                except DeserializationError:
-                    continue  # another execution's problem; the indexer dead-letters it
-                if isinstance(value, Execution | LogEntry) and self._ours(value):
-                    found.append((record.partition, record.offset, value))
+            records = tail.poll(timeout=timeout / len(self._tails))
+            values = self._decoded(tail, records)
+            if tail is self._snapshots and any(
+                isinstance(v, Execution) and not v.is_whole for _, _, v in values
+            ):
+                # The runs written with a header are in the same transaction; read them.
+                _, more = tail.catch_up(HEADER_CATCH_UP)
+                values += self._decoded(tail, more)
+            # Seq order, a snapshot after the runs written with it: the two topics' records
+            # come in at their own paces.
+            values.sort(key=lambda item: _seq_order(item[2]))
+            for partition, offset, value in values:
+                if isinstance(value, TaskRunRecord):
+                    self._book.learn(value)
+                elif isinstance(value, str):
+                    self._book.forget(value)
+                elif isinstance(value, Execution):
+                    self._book.seed(value)
+                    found.append((partition, offset, self._book.whole(value)))
+                else:
+                    found.append((partition, offset, value))
         return found
 
-    def _ours(self, value: Execution | LogEntry) -> bool:
+    def _decoded(self, tail: TopicTail, records: list[Record]) -> list[tuple[int, int, Value]]:
+        """This execution's values among ``records`` (another's are skipped).
+
+        A tombstone on ``task-runs`` comes as the id of the run removed.
+        """
+        values: list[tuple[int, int, Value]] = []
+        prefix = task_run_key(self.execution_id, "")
+        for record in records:
+            spec = tail.topics.spec_of(record.topic)
+            try:
+                value = record.decoded(spec)
+                key = record.key_str
+            except DeserializationError:
+                continue  # another execution's problem; the indexer dead-letters it
+            if value is None and spec is TOPICS.task_runs and key and key.startswith(prefix):
+                values.append((record.partition, record.offset, key[len(prefix) :]))
+            elif isinstance(value, Execution | LogEntry | TaskRunRecord) and self._ours(value):
+                values.append((record.partition, record.offset, value))
+        return values
+
+    def _ours(self, value: Execution | LogEntry | TaskRunRecord) -> bool:
         if isinstance(value, Execution):
             return value.id == self.execution_id
         return value.execution_id == self.execution_id

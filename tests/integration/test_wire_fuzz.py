@@ -90,7 +90,7 @@ def _undecodable(spec: TopicSpec[Any], value: bytes) -> bool:
     return False
 
 
-RESTORE_ONLY = (TOPICS.instances, TOPICS.concurrency_slots)
+RESTORE_ONLY = (TOPICS.instances, TOPICS.concurrency_slots, TOPICS.task_runs)
 """Topics read only when a service starts (its registration, the executor's restore)."""
 
 

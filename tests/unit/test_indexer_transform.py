@@ -8,6 +8,7 @@ from indexer.batch import Batch
 from indexer.transform import Targets, Transformer
 from orchestrator.kafka import TOPICS, Record, TopicPartition, Topics, TopicSpec, encode
 from orchestrator.models.base import KestrelModel
+from orchestrator.models.execution import TaskRunRecord
 from orchestrator.models.messages import MetricEntry
 from orchestrator.models.state import StateType
 from orchestrator.repository import IndexKind, IndexNames
@@ -208,3 +209,25 @@ def test_batch_forgets_revoked_partitions_and_counts_failures() -> None:
     assert batch.failures == []
     assert [(tp.partition, tp.offset) for tp in batch.commit_offsets()] == [(0, 2)]
     assert batch.age(5.0) == 5.0
+
+
+def test_a_long_executions_task_run_record_becomes_its_task_run_document() -> None:
+    final = snapshots("exec1", StateType.SUCCESS)[-1]
+    run = final.task_run_list[0]
+    written = TaskRunRecord(
+        execution_id="exec1", flow_revision=final.flow_revision, seq=9, position=0, task_run=run
+    )
+    key = f"exec1/{run.id}"
+    (action,) = transformer().transform(record(TOPICS.task_runs, key, written)).actions
+    assert (action.op, action.index, action.id, action.version) == (
+        "index",
+        "kes-taskruns",
+        run.id,
+        9,
+    )
+    assert action.source is not None
+    assert action.source["executionId"] == "exec1" and action.source["taskId"] == run.task_id
+    assert action.source["flowRevision"] == final.flow_revision
+    # A removed run (a restart, a deleted execution): its document goes.
+    (gone,) = transformer().transform(record(TOPICS.task_runs, key, None)).actions
+    assert (gone.op, gone.index, gone.id) == ("delete", "kes-taskruns", run.id)

@@ -7,6 +7,7 @@ import pytest
 from orchestrator.kafka import TOPICS, TopicRegistry, Topics, partition_for
 from orchestrator.kafka.topics import SEVEN_DAYS_MS
 from orchestrator.models import Execution
+from orchestrator.models.execution import TaskRunRecord
 from orchestrator.models.messages import (
     CreateExecution,
     DeadLetter,
@@ -28,6 +29,7 @@ ARCHITECTURE = {
     "flow-revisions": "compact",
     "execution-commands": "delete",
     "executions": "compact",
+    "task-runs": "compact",  # the task runs of long executions, one record per run
     "worker-tasks": "delete",
     "worker-results": "delete",
     "worker-heartbeats": "compact",
@@ -61,9 +63,11 @@ def test_attribute_and_logical_name_agree() -> None:
 
 def test_execution_topics_are_copartitioned() -> None:
     copartitioned = {spec.logical for spec in TOPICS if spec.copartitioned}
-    assert copartitioned == {"execution-commands", "executions", "worker-results"}
+    assert copartitioned == {"execution-commands", "executions", "worker-results", "task-runs"}
     assert len({TOPICS.get(name).partitions_for(12) for name in copartitioned}) == 1
-    assert {TOPICS.get(name).key for name in copartitioned} == {"execution id"}
+    # task-runs is keyed by execution and task run, and produced to its execution's partition
+    keys = {TOPICS.get(name).key for name in copartitioned}
+    assert keys == {"execution id", "execution id/task run id"}
 
 
 def test_registry_refuses_copartitioned_topics_with_different_counts() -> None:
@@ -88,6 +92,7 @@ def test_partitions_default_to_settings() -> None:
         (TOPICS.flows, FlowRecord),
         (TOPICS.flow_revisions, FlowRecord),
         (TOPICS.executions, Execution),
+        (TOPICS.task_runs, TaskRunRecord),
         (TOPICS.worker_tasks, WorkerTask),
         (TOPICS.worker_results, WorkerTaskResult),
         (TOPICS.worker_heartbeats, WorkerInstance),
@@ -118,7 +123,7 @@ def test_full_names() -> None:
     assert topics.name("dead-letters") == "kestrel.dead-letters"
     assert topics.name(TOPICS.flow_revisions) == "kestrel.flow-revisions"
     assert topics.spec_of("kestrel.execution-commands") is TOPICS.execution_commands
-    assert len(topics.names()) == len(TOPICS) == 17
+    assert len(topics.names()) == len(TOPICS) == 18
     assert Topics.from_settings(KafkaSettings(topic_prefix="prod.")).kills == "prod.kills"
     with pytest.raises(AttributeError):
         _ = topics.execution

@@ -26,7 +26,7 @@ from orchestrator.models.concurrency import (
     SlotRelease,
     SlotRequest,
 )
-from orchestrator.models.execution import Execution, TaskRun, new_id
+from orchestrator.models.execution import Execution, TaskRun, TaskRunRecord, new_id
 from orchestrator.models.flow import Flow
 from orchestrator.models.messages import (
     CreateExecution,
@@ -95,6 +95,7 @@ class Harness:
         self.outbox: deque[ExecutionCommand | ConcurrencyMessage] = deque()
         self.kills: list[KillNotice] = []
         self.logs: list[LogEntry] = []
+        self.task_run_records: list[TaskRunRecord] = []
         self.dead_letters: list[tuple[Event, str]] = []
         self._fired: deque[TimerFired] = deque()
 
@@ -111,6 +112,11 @@ class Harness:
         base = previous.seq if previous is not None else self._base_seq
         assert execution.seq == base + 1, "seq must grow by exactly one"
         self.executions[execution.id] = execution
+
+    def task_runs(
+        self, execution_id: str, records: list[TaskRunRecord], removed: list[str]
+    ) -> None:
+        self.task_run_records.extend(records)
 
     def worker_task(self, task: WorkerTask) -> None:
         self.pending[task.task_run.id] = task

@@ -20,6 +20,7 @@ import pydantic_core
 import pytest
 from engine_harness import NAMESPACE, Harness, result_of
 
+from executor.restore import whole_executions
 from orchestrator.flows import parse_flow
 from orchestrator.models.flow import Flow
 from orchestrator.models.state import StateType
@@ -97,3 +98,36 @@ def test_the_work_of_an_event_does_not_grow_with_the_execution(build: Any) -> No
     # misses do not depend on the size.
     grown = {name: (small[name], count) for name, count in large.items() if count > small[name]}
     assert large.total() <= small.total() * 1.1 + 50, grown
+
+
+def _bytes_written(harness: Harness, result: Any) -> int:
+    decision = harness.apply(result)
+    assert decision.execution_wire is not None
+    records = sum(len(record.to_wire()) for record in decision.task_runs)
+    return len(decision.execution_wire) + records
+
+
+@pytest.mark.parametrize("build", [_sequential, _foreach], ids=["sequential", "foreach"])
+def test_what_a_change_writes_does_not_grow_with_the_execution(build: Any) -> None:
+    harness = Harness(build(400))
+    execution_id = harness.create(f"{'seq' if build is _sequential else 'each'}-400")
+    written: list[int] = []
+    for _ in range(398):
+        task = next(iter(harness.pending.values()))
+        harness.apply(harness.running(task))
+        harness.pending.clear()
+        written.append(_bytes_written(harness, result_of(task, StateType.SUCCESS, {"v": "x"})))
+    assert harness.execution(execution_id).state.current is StateType.RUNNING
+    # Past the first 50 runs each change writes the header and the runs it changed.
+    assert max(written[100:]) <= written[60] * 1.2, (written[60], max(written[100:]))
+
+
+def test_a_long_execution_is_whole_again_from_its_header_and_task_runs() -> None:
+    harness = Harness(_sequential(80))
+    execution = harness.run("seq-80")
+    assert execution.state.current is StateType.SUCCESS
+    latest = {record.task_run.id: record for record in harness.task_run_records}
+    header = execution.header()
+    assert not header.is_whole and header.task_run_count == 80
+    restored = whole_executions({execution.id: header}, latest.values())[execution.id]
+    assert restored == execution
