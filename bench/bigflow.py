@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -27,6 +28,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from orchestrator.backends import resolve_backends
 from orchestrator.cli.deploy import deploy_files
@@ -121,8 +123,8 @@ def kill(settings: KestrelSettings, execution_id: str) -> None:
         producer.flush()
 
 
-def task_end_dates(settings: KestrelSettings, run: Run) -> list[datetime]:
-    """End dates of the execution's leaf task runs, from its last snapshot (and task runs)."""
+def leaf_runs(settings: KestrelSettings, run: Run) -> list[dict[str, Any]]:
+    """The execution's leaf task runs, from its last snapshot (or from task-runs)."""
     runs: list[dict[str, object]] = []
     if run.last:
         runs = list(json.loads(run.last).get("taskRunList", []))
@@ -141,15 +143,45 @@ def task_end_dates(settings: KestrelSettings, run: Run) -> list[datetime]:
                     if key.startswith(run.execution_id) and record.value:
                         latest[key] = json.loads(record.value)["taskRun"]
         runs = list(latest.values())
+    return [
+        each for each in runs if isinstance(each.get("state"), dict) and each["taskId"] != "each"
+    ]
+
+
+def _dates(each: dict[str, Any]) -> dict[str, datetime]:
+    """The first date of each state in a run's history."""
+    dates: dict[str, datetime] = {}
+    for entry in each["state"].get("histories") or []:
+        dates.setdefault(str(entry["state"]), datetime.fromisoformat(str(entry["date"])))
+    return dates
+
+
+def task_end_dates(runs: list[dict[str, Any]]) -> list[datetime]:
+    """End dates of the runs that succeeded, in order."""
     ends = []
     for each in runs:
-        state = each.get("state")
-        if not isinstance(state, dict) or each.get("taskId") == "each":
-            continue
-        histories = state.get("histories") or []
-        if state.get("current") == "SUCCESS" and histories:
+        histories = each["state"].get("histories") or []
+        if each["state"].get("current") == "SUCCESS" and histories:
             ends.append(datetime.fromisoformat(str(histories[-1]["date"])))
     return sorted(ends)
+
+
+def phases_ms(runs: list[dict[str, Any]]) -> dict[str, float]:
+    """Median milliseconds of each step of a task, over runs taken one after the other.
+
+    ``dispatch``: created by the executor -> RUNNING on a worker (the executor's commit, the
+    worker's fetch); ``task``: RUNNING -> SUCCESS on the worker; ``back``: SUCCESS of a run ->
+    creation of the next (the result's way back, the executor's batch).
+    """
+    dated = sorted((_dates(each) for each in runs), key=lambda d: d.get("CREATED", d["SUCCESS"]))
+    steps: dict[str, list[float]] = {"dispatch": [], "task": [], "back": []}
+    for before, after in zip([None, *dated], dated, strict=False):
+        if {"CREATED", "RUNNING", "SUCCESS"} <= after.keys():
+            steps["dispatch"].append((after["RUNNING"] - after["CREATED"]).total_seconds())
+            steps["task"].append((after["SUCCESS"] - after["RUNNING"]).total_seconds())
+        if before is not None and "SUCCESS" in before and "CREATED" in after:
+            steps["back"].append((after["CREATED"] - before["SUCCESS"]).total_seconds())
+    return {k: statistics.median(v) * 1000 for k, v in steps.items() if v}
 
 
 def per_task_ms(ends: list[datetime]) -> tuple[float, float]:
@@ -162,7 +194,8 @@ def per_task_ms(ends: list[datetime]) -> tuple[float, float]:
     return first * 1000, last * 1000
 
 
-def report(name: str, run: Run, wall: float, ends: list[datetime], cap: float) -> None:
+def report(name: str, run: Run, wall: float, runs: list[dict[str, Any]], cap: float) -> None:
+    ends = task_end_dates(runs)
     tasks = len(ends)
     capped = run.state not in _ENDED
     status = f"CAPPED at {cap:.0f}s ({run.state})" if capped else run.state
@@ -170,6 +203,8 @@ def report(name: str, run: Run, wall: float, ends: list[datetime], cap: float) -
     total = sum(run.bytes_by_topic.values())
     print(f"{name}: {status}, {wall:.1f}s wall, {tasks} task runs ended")
     print(f"  per task: {start_ms:.1f} ms at the start, {end_ms:.1f} ms at the end")
+    steps = ", ".join(f"{step} {ms:.1f}" for step, ms in phases_ms(runs).items())
+    print(f"  median ms per step of a task: {steps}")
     per = max(tasks, 1)
     split = ", ".join(
         f"{topic} {size / per / 1024:,.1f} KiB ({run.records_by_topic[topic]} records)"
@@ -234,7 +269,7 @@ def main() -> None:
                     wall = follow(settings, run, tail, args.cap)
                     if run.state not in _ENDED:
                         kill(settings, run.execution_id)  # or it slows down the next flow
-                report(flow_id, run, wall, task_end_dates(settings, run), args.cap)
+                report(flow_id, run, wall, leaf_runs(settings, run), args.cap)
         finally:
             server.terminate()
             server.wait(60)
