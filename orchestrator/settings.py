@@ -259,6 +259,11 @@ class RuntimeSettings(_Section):
     """Records the executor processes in one transaction."""
     poll_timeout: float = Field(default=0.1, gt=0)
     """Seconds a service waits for records before checking its timers."""
+    switch_interval: float = Field(default=0.0005, gt=0)
+    """Seconds a Python thread runs before handing the interpreter to one waiting for it
+    (``sys.setswitchinterval``; Python's default is 0.005). Each return from a Kafka call
+    waits for the interpreter: with the indexer or task threads busy in the same process,
+    the default adds up to 5 ms to every step of a transaction."""
 
 
 class SchedulerSettings(_Section):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -54,6 +55,7 @@ def start_service_command(
         the bound management server (None when disabled), to pass to ``run_services``.
     """
     configure_logging(verbose, log_format)
+    sys.setswitchinterval(settings.runtime.switch_interval)
     settings = with_management_port(settings, management_port)
     health = new_health(settings)
     return settings, health, management_server(settings, health)
