@@ -7,18 +7,18 @@ from datetime import UTC, datetime
 from orchestrator.webserver.dashboard import DashboardQuery, _request, failing_flows
 
 
-def bucket(key: str, total: int, failed: int) -> dict[str, object]:
-    return {"key": key, "doc_count": total, "failed": {"doc_count": failed}}
+def buckets(counts: dict[str, int]) -> list[dict[str, object]]:
+    return [{"key": key, "doc_count": count} for key, count in counts.items()]
 
 
 def test_failing_flows_rank_by_failures_then_name_and_leave_out_the_healthy() -> None:
-    buckets = [
-        bucket("team.a/etl", 10, 3),
-        bucket("team.a/ok", 50, 0),
-        bucket("team.b/load", 4, 4),
-        bucket("team.a/aaa", 3, 3),
-    ]
-    assert failing_flows(buckets, 2) == [
+    totals = {"team.a/etl": 10, "team.a/ok": 50, "team.b/load": 4, "team.a/aaa": 3}
+    failed = {"team.a/etl": 3, "team.b/load": 4, "team.a/aaa": 3}
+    in_range = {
+        "flows": {"buckets": buckets(totals)},
+        "failed": {"flows": {"buckets": buckets(failed)}},
+    }
+    assert failing_flows(in_range, 2) == [
         {"namespace": "team.b", "flowId": "load", "failed": 4, "total": 4},
         {"namespace": "team.a", "flowId": "aaa", "failed": 3, "total": 3},
     ]
@@ -34,5 +34,15 @@ def test_the_range_narrows_hits_and_aggregations_but_not_the_live_counts() -> No
         == in_range["range"]["@timestamp"].keys()
     )
     assert "range" not in str(request["query"])  # running and queued count over all time
-    assert set(request["aggs"]["live"]["filters"]["filters"]) == {"RUNNING", "QUEUED"}
+    assert request["aggs"]["live"]["terms"]["field"] == "state.current"
+    failed = request["aggs"]["range"]["aggs"]["failed"]
+    assert failed["filter"] == {"terms": {"state.current": ["FAILED"]}}
+    assert failed["aggs"]["flows"]["terms"]["field"] == "flowKey"
     assert request["size"] == 50 and request["source_includes"] == ["durationMs"]
+
+
+def test_a_failing_flow_beyond_the_counted_totals_still_shows_its_failures() -> None:
+    in_range = {"flows": {"buckets": []}, "failed": {"flows": {"buckets": buckets({"a/b": 2})}}}
+    assert failing_flows(in_range, 5) == [
+        {"namespace": "a", "flowId": "b", "failed": 2, "total": 2}
+    ]
