@@ -2,8 +2,9 @@
 
 One explicit loop, in ``Indexer.run``: poll records, transform them into bulk actions, and when
 the buffer holds ``indexer.batch_size`` documents or its oldest record waited
-``indexer.flush_interval`` seconds, flush: one bulk request, task runs of deleted executions,
-dead letters, then the offsets. Offsets are committed only after all of that succeeded, so a
+``indexer.flush_interval`` seconds, flush: one bulk request, task runs and summaries of
+deleted executions, the statistics of the days the batch touched (``daystats``), dead
+letters, then the offsets. Offsets are committed only after all of that succeeded, so a
 crash at any point makes the next instance index the same records again, which is harmless:
 ids come from keys (or Kafka coordinates) and versions are external.
 
@@ -27,6 +28,7 @@ from elasticsearch import Elasticsearch
 
 from indexer.batch import Batch
 from indexer.bulk import purge_taskruns, send
+from indexer.daystats import compute_day_stats, purge_summaries, touched_by
 from indexer.deadletters import DeadLetterSink, build_dead_letters
 from indexer.errors import ElasticsearchUnavailableError
 from indexer.es import call_elasticsearch
@@ -228,9 +230,21 @@ class Indexer:
         rejected = self._write(actions)
         refused = {id(action) for action, _ in rejected}
         self._unchanged.remember(a for a in actions if id(a) not in refused)
+        touched = touched_by(self._names, (a for a in actions if id(a) not in refused))
         if batch.purges:
             self._unchanged.forget_all()
             self._purge_taskruns(sorted(batch.purges))
+            gone = self._retrying(
+                "deleting summaries of deleted executions",
+                functools.partial(purge_summaries, self._client, self._names, sorted(batch.purges)),
+            )
+            for day, flows in gone.items():
+                touched.setdefault(day, set()).update(flows)
+        # Before the commit: a crash here makes the next instance compute them again.
+        self._retrying(
+            "computing day statistics",
+            functools.partial(compute_day_stats, self._client, self._names, touched),
+        )
         failures = batch.failures + [(a.record, why) for a, why in rejected if a.record]
         self._send_dead_letters(failures)
         self._commit(batch.commit_offsets())

@@ -152,7 +152,7 @@ def daily(
     client = repositories.client
     with translated(client, "aggregating executions"):
         response = client.search(
-            index=repositories.names.search_target(IndexKind.EXECUTIONS),
+            index=repositories.names.covering(IndexKind.EXECUTION_SUMMARIES, start, end),
             query=bool_query(filters),
             aggs=aggs,
             size=0,

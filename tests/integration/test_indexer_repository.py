@@ -9,6 +9,7 @@ import pytest
 from indexer_samples import T0, flow_record, log_line, snapshots, trigger_state
 
 from indexer.bulk import send
+from indexer.daystats import compute_day_stats, touched_by
 from indexer.transform import Targets, Transformer
 from orchestrator.backends import Backends
 from orchestrator.kafka import TOPICS, Record, Topics, TopicSpec, encode
@@ -121,6 +122,8 @@ def repos(backends: Backends) -> Iterator[Repositories]:
         actions = [action for record in records for action in transformer.transform(record).actions]
         outcome = send(repositories.client, actions)
         assert outcome.rejected == [] and outcome.retry == []
+        touched = touched_by(repositories.names, actions)
+        assert compute_day_stats(repositories.client, repositories.names, touched) == 3  # flows
         repositories.client.indices.refresh(index=f"{repositories.names.prefix}*")
         yield repositories
 
@@ -268,7 +271,11 @@ def test_the_dashboard_search_counts_days_failures_and_live_executions(repos: Re
     assert scoped_counts == {"SUCCESS": 1, "FAILED": 2, "RUNNING": 1}
     report = dashboard(repos, day.model_copy(update={"namespace": "company", "flow_id": "report"}))
     assert report["failingFlows"] == [] and report["running"] == 0
-    later = dashboard(repos, DashboardQuery(start_date=T0 + 4 * HOUR, end_date=T0 + 5 * HOUR))
+    # whole days: a range within the day counts the whole day
+    within = dashboard(repos, DashboardQuery(start_date=T0 + 4 * HOUR, end_date=T0 + 5 * HOUR))
+    assert within["daily"] == figures["daily"][-1:]
+    later = dashboard(repos, DashboardQuery(start_date=T0 + 24 * HOUR, end_date=T0 + 48 * HOUR))
+    assert [d["startDate"] for d in later["daily"]] == ["2026-11-21", "2026-11-22"]
     assert sum(sum(d["executionCounts"].values()) for d in later["daily"]) == 0
     assert later["failingFlows"] == [] and later["durationsMs"] == []
     assert later["running"] == 1  # running and queued: over all time, whatever the range
