@@ -31,7 +31,6 @@ from orchestrator.repository.query import (
     namespace_filter,
     sources,
     time_range,
-    total_hits,
 )
 
 SORT_FIELDS: Mapping[str, str] = {
@@ -256,21 +255,22 @@ class ExecutionRepository:
             InvalidQueryError: A bad page or sort.
             SearchUnavailableError: Elasticsearch cannot be reached.
         """
+        from orchestrator.repository.listing import search_page  # it builds on this module
+
         start, size = check_page(page, size)
         criteria = criteria or ExecutionFilter()
         with translated(self._client, "searching executions"):
-            response = self._client.search(
-                index=self.summaries_of(criteria),
-                query=execution_query(criteria),
-                sort=parse_sort(sort),
-                from_=start,
+            hits, total = search_page(
+                self._client,
+                self._names,
+                criteria,
+                sort=sort,
+                start=start,
                 size=size,
                 source_includes=_SUMMARY_FIELDS,
-                track_total_hits=True,
-                ignore_unavailable=True,
-            ).body
-        items = [ExecutionSummary.from_document(source) for source in sources(response)]
-        return Page(items, total_hits(response), page, size)
+            )
+        items = [ExecutionSummary.from_document(hit["_source"]) for hit in hits]
+        return Page(items, total, page, size)
 
     def count(self, criteria: ExecutionFilter | None = None) -> int:
         """How many executions match ``criteria``."""

@@ -11,9 +11,9 @@ from orchestrator.models.execution import Execution
 from orchestrator.repository import ExecutionFilter, Repositories
 from orchestrator.repository.admin import translated
 from orchestrator.repository.documents import execution_from_document
-from orchestrator.repository.executions import execution_query, parse_sort
 from orchestrator.repository.indices import IndexKind
-from orchestrator.repository.query import check_page, total_hits
+from orchestrator.repository.listing import search_page
+from orchestrator.repository.query import check_page
 
 KESTRA_SORT_KEYS = {
     "state.startDate": "start",
@@ -51,17 +51,16 @@ def search_executions(
     start, size = check_page(page, size)
     client = repositories.client
     with translated(client, "searching executions"):
-        response = client.search(
-            index=repositories.executions.summaries_of(criteria),
-            query=execution_query(criteria),
-            sort=parse_sort(kestrel_sort(sort)),
-            from_=start,
+        hits, total = search_page(
+            client,
+            repositories.names,
+            criteria,
+            sort=kestrel_sort(sort),
+            start=start,
             size=size,
             source=False,
-            track_total_hits=True,
-            ignore_unavailable=True,
-        ).body
-        ids = [hit["_id"] for hit in response.get("hits", {}).get("hits", [])]
+        )
+        ids = [hit["_id"] for hit in hits]
         found = (
             client.mget(index=repositories.names.alias(IndexKind.EXECUTIONS), ids=ids).body
             if ids
@@ -69,4 +68,4 @@ def search_executions(
         )
     # A summary a moment ahead of its snapshot (same flush, other index): left out this once.
     snapshots = [doc["_source"] for doc in found.get("docs", []) if doc.get("found")]
-    return [execution_from_document(source) for source in snapshots], total_hits(response)
+    return [execution_from_document(source) for source in snapshots], total

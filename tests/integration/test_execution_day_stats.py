@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -102,3 +102,42 @@ def test_replays_count_once_and_a_deleted_execution_leaves_the_figures(
         figures = dashboard(repos, DashboardQuery(start_date=T0, end_date=T0 + DAY))
         assert [d["executionCounts"]["SUCCESS"] for d in figures["daily"]] == [1, 1]
         assert figures["failingFlows"] == [] and len(figures["durationsMs"]) == 2
+
+
+def test_an_open_range_list_reads_the_last_days_and_counts_from_the_statistics(
+    settings: KestrelSettings,
+) -> None:
+    ensure_topics(settings)
+    now = datetime.now(UTC)
+    plan = [
+        ("n1", StateType.SUCCESS, now - timedelta(hours=2), "etl"),
+        ("n2", StateType.FAILED, now - 3 * DAY, "etl"),
+        ("n3", StateType.SUCCESS, now - 40 * DAY, "other"),
+    ]
+    send(
+        settings,
+        [
+            (n, s)
+            for n, final, at, flow in plan
+            for s in snapshots(n, final, started=at, flow_id=flow, labels={"run": n})
+        ],
+    )
+    with Repositories.from_settings(settings) as repos, running(Indexer(settings)):
+        wait_until(lambda: sum(d["total"] for d in stats(repos).values()) == 3)
+        find = repos.executions.find
+        newest = find(size=1)  # the last day holds the page; the total from the statistics
+        assert ([e.id for e in newest.items], newest.total) == (["n1"], 3)
+        second = find(page=2, size=1)  # the last week holds it
+        assert ([e.id for e in second.items], second.total) == (["n2"], 3)
+        third = find(page=3, size=1)  # only the whole history holds it
+        assert ([e.id for e in third.items], third.total) == (["n3"], 3)
+        failed = find(ExecutionFilter(states=(StateType.FAILED,)), size=1)
+        assert ([e.id for e in failed.items], failed.total) == (["n2"], 1)
+        etl = find(ExecutionFilter(namespace="company", flow_id="etl"), size=1)
+        assert ([e.id for e in etl.items], etl.total) == (["n1"], 2)
+        labelled = find(ExecutionFilter(labels=(("run", "n2"),)), size=1)  # counted instead
+        assert ([e.id for e in labelled.items], labelled.total) == (["n2"], 1)
+        text = find(ExecutionFilter(text="other"), size=1)
+        assert ([e.id for e in text.items], text.total) == (["n3"], 1)
+        everything = find(size=25)  # more rows than the last month holds: one search
+        assert [e.id for e in everything.items] == ["n1", "n2", "n3"] and everything.total == 3
