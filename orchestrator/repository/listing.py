@@ -3,9 +3,9 @@
 A search of summaries costs what the days it names hold. The list's usual question, the
 newest executions of all time, needs only the last days: summaries live in the index of
 the day they started, so when the last day (then week, then month) already holds the rows
-of the page, the older days cannot hold any of them. The total then comes from the per-day
-statistics when the filters are ones they keep (namespace, flow, states), else from a
-count of every summary.
+of the page (or, by the per-day statistics, every matching execution), the older days
+cannot hold any of them. The total comes from the statistics when the filters are ones
+they keep (namespace, flow, states), else from a count of every summary.
 """
 
 from __future__ import annotations
@@ -75,6 +75,9 @@ def search_page(
     order = parse_sort(sort)
     kind = IndexKind.EXECUTION_SUMMARIES
     if _open(criteria) and _newest_first(sort):
+        # The statistics' total, when they keep these filters: a window holding that many
+        # holds them all (no running execution: the last day answers, not the whole history).
+        known = stats_total(client, names, criteria) if _counted_by_day_stats(criteria) else None
         today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         for window in WINDOWS:
             response = client.search(
@@ -83,20 +86,19 @@ def search_page(
                 sort=order,
                 from_=start,
                 size=size,
-                track_total_hits=start + size,
+                track_total_hits=True,
                 ignore_unavailable=True,
                 **options,
             ).body
-            if total_hits(response) >= start + size:  # the page lies within these days
+            within = total_hits(response)
+            if within >= start + size or (known is not None and within >= known):
                 hits = response.get("hits", {}).get("hits", [])
-                if _counted_by_day_stats(criteria):
-                    total = stats_total(client, names, criteria)
-                else:
+                if known is None:
                     counted = client.count(
                         index=names.pattern(kind), query=query, ignore_unavailable=True
                     ).body
-                    total = int(counted.get("count", 0))
-                return hits, max(total, start + len(hits))
+                    known = int(counted.get("count", 0))
+                return hits, max(known, within)
     response = client.search(
         index=names.covering(kind, criteria.start, criteria.end),
         query=query,

@@ -131,6 +131,10 @@ def test_an_open_range_list_reads_the_last_days_and_counts_from_the_statistics(
         assert ([e.id for e in second.items], second.total) == (["n2"], 3)
         third = find(page=3, size=1)  # only the whole history holds it
         assert ([e.id for e in third.items], third.total) == (["n3"], 3)
+        nothing = find(ExecutionFilter(states=(StateType.RUNNING,)))  # the last day answers
+        assert (nothing.items, nothing.total) == ([], 0)
+        old = find(ExecutionFilter(flow_id="other"))  # 40 days back: the whole history
+        assert ([e.id for e in old.items], old.total) == (["n3"], 1)
         failed = find(ExecutionFilter(states=(StateType.FAILED,)), size=1)
         assert ([e.id for e in failed.items], failed.total) == (["n2"], 1)
         etl = find(ExecutionFilter(namespace="company", flow_id="etl"), size=1)
