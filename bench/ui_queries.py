@@ -7,10 +7,13 @@ serves the API in this process and times each page's requests (median and max of
 rounds, wall-clock, from the client). Prints figures; asserts nothing.
 
 The list and the dashboard read the daily execution summaries and the per-day statistics
-(``orchestrator/repository/summaries.py``). Measured on a loaded 2-core machine (load
-average 14), old code against new, same conditions: at 11,000 executions the list took
-3.9-5.7 s and the dashboard 8.8 s before, 0.06-0.25 s and below after; figures at 100,000
-in the commit that added them.
+(``orchestrator/repository/summaries.py``). Measured on a loaded 2-core machine, old code
+against new on the same data: at 11,000 executions (medians through the API) the list took
+3.9-5.7 s and the dashboard 8.8 s before, 41-219 ms and 161 ms (30 days: 385 ms) after;
+at 70,000 (the repository calls alone; the embedded server needed 8 GB and stalled on its
+way to 100,000) the first page 39 s -> 149 ms, FAILED 11.7 s -> 119 ms, the dashboard
+17.5 s -> 136 ms (7 days) and 21.7 s -> 377 ms (30 days). Free text and deep pages still
+read every summary (11,000: 0.7 s and 1 s).
 
     python bench/ui_queries.py [--executions 100000] [--rounds 5]
 
