@@ -33,6 +33,7 @@ from elasticsearch import Elasticsearch
 
 from indexer.batch import Batch
 from indexer.bulk import purge_taskruns, send
+from indexer.daystats import compute_day_stats, purge_summaries, touched_by
 from indexer.errors import ElasticsearchUnavailableError, IndexerError
 from indexer.es import call_elasticsearch
 from indexer.retry import Backoff
@@ -58,7 +59,10 @@ _ResultT = TypeVar("_ResultT")
 SOURCES: Mapping[str, tuple[TopicSpec[Any], tuple[IndexKind, ...]]] = {
     "flows": (TOPICS.flows, (IndexKind.FLOWS,)),
     "flow-revisions": (TOPICS.flow_revisions, (IndexKind.FLOW_REVISIONS,)),
-    "executions": (TOPICS.executions, (IndexKind.EXECUTIONS, IndexKind.TASKRUNS)),
+    "executions": (
+        TOPICS.executions,
+        (IndexKind.EXECUTIONS, IndexKind.TASKRUNS, IndexKind.EXECUTION_STATS),
+    ),
     "triggers": (TOPICS.triggers, (IndexKind.TRIGGERS,)),
 }
 """Each rebuildable source topic and the indices built from it."""
@@ -195,10 +199,21 @@ class Rebuilder:
             pending = outcome.retry
             if pending:
                 self._sleep(1.0)
+        touched = touched_by(self._names, batch.actions)
         if batch.purges:
             taskruns = report.indices[IndexKind.TASKRUNS]
             self._es(
                 functools.partial(purge_taskruns, self._client, taskruns, sorted(batch.purges))
+            )
+            purge = functools.partial(
+                purge_summaries, self._client, self._names, sorted(batch.purges)
+            )
+            for day, flows in self._es(purge).items():
+                touched.setdefault(day, set()).update(flows)
+        stats = report.indices.get(IndexKind.EXECUTION_STATS)
+        if touched and stats is not None:
+            self._es(
+                functools.partial(compute_day_stats, self._client, self._names, touched, stats)
             )
 
     def _es(self, call: Callable[[], _ResultT]) -> _ResultT:

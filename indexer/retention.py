@@ -11,7 +11,7 @@ from elasticsearch import Elasticsearch
 
 from indexer.es import call_elasticsearch
 from orchestrator.repository.admin import daily_indices, delete_indices
-from orchestrator.repository.indices import DAILY_KINDS, IndexKind, IndexNames
+from orchestrator.repository.indices import PURGED_KINDS, IndexKind, IndexNames
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ def plan_purge(
     older_than: timedelta,
     *,
     now: datetime | None = None,
-    kinds: Iterable[IndexKind] = DAILY_KINDS,
+    kinds: Iterable[IndexKind] = PURGED_KINDS,
 ) -> PurgePlan:
     """Find the daily indices that hold nothing newer than ``now - older_than``.
 

@@ -2,8 +2,10 @@
 
 One explicit loop, in ``Indexer.run``: poll records, transform them into bulk actions, and when
 the buffer holds ``indexer.batch_size`` documents or its oldest record waited
-``indexer.flush_interval`` seconds, flush: one bulk request, task runs of deleted executions,
-dead letters, then the offsets. Offsets are committed only after all of that succeeded, so a
+``indexer.flush_interval`` seconds, flush: one bulk request, task runs and summaries of
+deleted executions, dead letters, the statistics of the days the batch touched
+(``daystats``; while catching up, at most every ``indexer.stats_interval`` seconds, the
+offsets of the flushes in between held until then), then the offsets. Offsets are committed only after all of that succeeded, so a
 crash at any point makes the next instance index the same records again, which is harmless:
 ids come from keys (or Kafka coordinates) and versions are external.
 
@@ -27,6 +29,7 @@ from elasticsearch import Elasticsearch
 
 from indexer.batch import Batch
 from indexer.bulk import purge_taskruns, send
+from indexer.daystats import Touched, compute_day_stats, purge_summaries, touched_by
 from indexer.deadletters import DeadLetterSink, build_dead_letters
 from indexer.errors import ElasticsearchUnavailableError
 from indexer.es import call_elasticsearch
@@ -119,6 +122,10 @@ class Indexer:
         self._backoff = Backoff.from_settings(self._options)
         self._stopping = threading.Event()
         self._batch = Batch()
+        # Statistics owed and offsets held for them, while catching up (``stats_interval``).
+        self._touched: Touched = {}
+        self._uncommitted: dict[tuple[str, int], int] = {}
+        self._stats_at = time.monotonic()
         self._consumer: KafkaConsumer | None = None
         self._sink = DeadLetterSink(settings)
 
@@ -148,7 +155,7 @@ class Indexer:
                 self._take(records)
                 if self._due():
                     self._flush()
-            self._flush()
+            self._flush(final=True)
         except _StoppedError:
             LOGGER.info("indexer stopped while waiting; unwritten records were not committed")
         finally:
@@ -187,6 +194,8 @@ class Indexer:
     def _batch_drop(self, partitions: list[TopicPartition]) -> None:
         self._unchanged.forget_all()
         self._batch.drop(partitions)
+        for tp in partitions:  # their new owner indexes them again, and computes again
+            self._uncommitted.pop((tp.topic, tp.partition), None)
 
     def _room(self) -> int:
         return max(1, self._options.batch_size - len(self._batch))
@@ -219,23 +228,52 @@ class Indexer:
         full = len(self._batch) >= self._options.batch_size
         return full or self._batch.age(time.monotonic()) >= self._options.flush_interval
 
-    def _flush(self) -> None:
+    def _flush(self, final: bool = False) -> None:
         batch, self._batch = self._batch, Batch()
         if batch.is_empty():
+            if final and (self._uncommitted or self._touched):
+                self._finish_pending()
             return
         batch.build(self._transformer.transform)
         actions = self._unchanged.changed(batch.actions)
         rejected = self._write(actions)
         refused = {id(action) for action, _ in rejected}
         self._unchanged.remember(a for a in actions if id(a) not in refused)
+        touched = touched_by(self._names, (a for a in actions if id(a) not in refused))
         if batch.purges:
             self._unchanged.forget_all()
             self._purge_taskruns(sorted(batch.purges))
+            gone = self._retrying(
+                "deleting summaries of deleted executions",
+                functools.partial(purge_summaries, self._client, self._names, sorted(batch.purges)),
+            )
+            for day, flows in gone.items():
+                touched.setdefault(day, set()).update(flows)
         failures = batch.failures + [(a.record, why) for a, why in rejected if a.record]
         self._send_dead_letters(failures)
-        self._commit(batch.commit_offsets())
+        for day, flows in touched.items():
+            self._touched.setdefault(day, set()).update(flows)
+        for tp in batch.commit_offsets():
+            if tp.offset is not None:
+                self._uncommitted[(tp.topic, tp.partition)] = tp.offset
+        catching_up = len(batch) >= self._options.batch_size
+        waited = time.monotonic() - self._stats_at
+        if final or not catching_up or waited >= self._options.stats_interval:
+            # Before the commit: a crash here makes the next instance compute them again.
+            self._finish_pending()
         self._backoff.reset()
         self.stats.flushes += 1
+
+    def _finish_pending(self) -> None:
+        """Compute the statistics still owed and commit the offsets held for them."""
+        self._retrying(
+            "computing day statistics",
+            functools.partial(compute_day_stats, self._client, self._names, self._touched),
+        )
+        self._touched, self._stats_at = {}, time.monotonic()
+        offsets = [TopicPartition(t, p, o) for (t, p), o in sorted(self._uncommitted.items())]
+        self._uncommitted = {}
+        self._commit(offsets)
 
     def _write(self, actions: list[Action]) -> list[tuple[Action, str]]:
         rejected: list[tuple[Action, str]] = []

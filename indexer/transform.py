@@ -2,9 +2,9 @@
 
 - The record key is the document id; a tombstone deletes the document.
 - Versions are external, so an older value can never overwrite a newer one, whatever the order
-  writes arrive in (replays, rebalances, a rebuild racing the live indexer): executions and
-  their task runs use the snapshot ``seq``; flows, flow revisions and triggers use the record's
-  offset (a key always lives on one partition, where offsets only grow).
+  writes arrive in (replays, rebalances, a rebuild racing the live indexer): executions, their
+  summaries and their task runs use the snapshot ``seq``; flows, flow revisions and triggers
+  use the record's offset (a key always lives on one partition, where offsets only grow).
 - Logs and metrics get an id made of the execution id and the record's partition and offset,
   so indexing a record twice rewrites one document.
 - A record that cannot be decoded becomes a dead letter with the reason.
@@ -30,6 +30,7 @@ from orchestrator.repository.documents import (
     trigger_document,
 )
 from orchestrator.repository.indices import IndexKind, IndexNames
+from orchestrator.repository.summaries import summary_day, summary_document
 
 SOURCE_TOPICS: tuple[TopicSpec[Any], ...] = (
     TOPICS.flows,
@@ -205,15 +206,22 @@ class Transformer:
             return Transformed((action,), purge_taskruns_of=key)
         if not isinstance(value, Execution):  # pragma: no cover - the topic's adapter says so
             return Transformed(failure="not an execution snapshot")
+        snapshot = execution_document(value)
         actions = [
-            self._action(
-                IndexKind.EXECUTIONS,
-                key,
-                execution_document(value),
-                version=value.seq,
-                record=record,
-            )
+            self._action(IndexKind.EXECUTIONS, key, snapshot, version=value.seq, record=record)
         ]
+        started = summary_day(value)
+        if started is not None:  # every snapshot has one; the summary is filed by it
+            actions.append(
+                self._action(
+                    IndexKind.EXECUTION_SUMMARIES,
+                    key,
+                    summary_document(snapshot),
+                    version=value.seq,
+                    when=started,
+                    record=record,
+                )
+            )
         actions += [
             self._action(
                 IndexKind.TASKRUNS, document["id"], document, version=value.seq, record=record

@@ -309,6 +309,10 @@ class IndexerSettings(_Section):
     """Flush when this many documents are buffered."""
     flush_interval: float = Field(default=1.0, gt=0)
     """Flush at most this many seconds after the first buffered record arrived."""
+    stats_interval: float = Field(default=10.0, ge=0)
+    """While catching up (flushes of full batches), seconds between two computations of the
+    per-day execution statistics; the offsets of the flushes in between are committed with
+    them. Caught up, they are computed at every flush."""
     retry_initial_backoff: float = Field(default=0.5, gt=0)
     """First wait, in seconds, after a failed bulk request (doubled at each failure)."""
     retry_max_backoff: float = Field(default=30.0, gt=0)

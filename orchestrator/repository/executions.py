@@ -1,4 +1,9 @@
-"""Search executions and their task runs (``kestrel-executions``, ``kestrel-taskruns``)."""
+"""Search executions and their task runs.
+
+Searches read the small daily summaries (``kestrel-execution-summaries-*``) of the days of the
+range only (see ``orchestrator.repository.summaries``); whole snapshots come from
+``kestrel-executions`` by id, task runs from ``kestrel-taskruns``.
+"""
 
 from __future__ import annotations
 
@@ -26,7 +31,6 @@ from orchestrator.repository.query import (
     namespace_filter,
     sources,
     time_range,
-    total_hits,
 )
 
 SORT_FIELDS: Mapping[str, str] = {
@@ -229,8 +233,13 @@ class ExecutionRepository:
     def __init__(self, client: Elasticsearch, names: IndexNames) -> None:
         """Search through ``client`` in the indices named by ``names``."""
         self._client = client
+        self._names = names
         self._executions = names.search_target(IndexKind.EXECUTIONS)
         self._taskruns = names.search_target(IndexKind.TASKRUNS)
+
+    def summaries_of(self, criteria: ExecutionFilter) -> str:
+        """The summary indices that can hold ``criteria``'s executions (the days of its range)."""
+        return self._names.covering(IndexKind.EXECUTION_SUMMARIES, criteria.start, criteria.end)
 
     def find(
         self,
@@ -246,27 +255,30 @@ class ExecutionRepository:
             InvalidQueryError: A bad page or sort.
             SearchUnavailableError: Elasticsearch cannot be reached.
         """
+        from orchestrator.repository.listing import search_page  # it builds on this module
+
         start, size = check_page(page, size)
+        criteria = criteria or ExecutionFilter()
         with translated(self._client, "searching executions"):
-            response = self._client.search(
-                index=self._executions,
-                query=execution_query(criteria or ExecutionFilter()),
-                sort=parse_sort(sort),
-                from_=start,
+            hits, total = search_page(
+                self._client,
+                self._names,
+                criteria,
+                sort=sort,
+                start=start,
                 size=size,
                 source_includes=_SUMMARY_FIELDS,
-                track_total_hits=True,
-                ignore_unavailable=True,
-            ).body
-        items = [ExecutionSummary.from_document(source) for source in sources(response)]
-        return Page(items, total_hits(response), page, size)
+            )
+        items = [ExecutionSummary.from_document(hit["_source"]) for hit in hits]
+        return Page(items, total, page, size)
 
     def count(self, criteria: ExecutionFilter | None = None) -> int:
         """How many executions match ``criteria``."""
+        criteria = criteria or ExecutionFilter()
         with translated(self._client, "counting executions"):
             response = self._client.count(
-                index=self._executions,
-                query=execution_query(criteria or ExecutionFilter()),
+                index=self.summaries_of(criteria),
+                query=execution_query(criteria),
                 ignore_unavailable=True,
             ).body
         return int(response.get("count", 0))
@@ -279,7 +291,7 @@ class ExecutionRepository:
         while True:
             with translated(self._client, "searching executions"):
                 response = self._client.search(
-                    index=self._executions,
+                    index=self.summaries_of(criteria),
                     query=execution_query(criteria),
                     sort=parse_sort("start:asc"),
                     size=page_size,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from orchestrator.models.state import StateType
 from orchestrator.repository.indices import IndexKind, IndexNames
 
 MAPPING_VERSION = 2
@@ -94,6 +95,33 @@ _TASKRUN: dict[str, Any] = {
     "loopValues": _STORED_ONLY,
 }
 
+_EXECUTION_SUMMARY: dict[str, Any] = {
+    **_COMMON,
+    "id": _KEYWORD,
+    "flowRevision": _INTEGER,
+    "seq": _LONG,
+    "state": {"properties": {"current": _KEYWORD}},
+    "startDate": _DATE,
+    "endDate": _DATE,
+    "durationMs": _LONG,
+    "labels": _LABELS,
+    "trigger": {"properties": {"id": _KEYWORD}},
+    "parentId": _KEYWORD,
+    "deleted": _BOOLEAN,
+}
+
+_EXECUTION_STATS: dict[str, Any] = {
+    **_COMMON,
+    "day": _DATE,
+    "total": _LONG,
+    "states": {"properties": {state.value: _LONG for state in StateType}},
+    "durationCount": _LONG,
+    "durationSumMs": _LONG,
+    "durationMinMs": _LONG,
+    "durationMaxMs": _LONG,
+    "latest": _STORED_ONLY,
+}
+
 _FLOW: dict[str, Any] = {
     **_COMMON,
     "id": _KEYWORD,
@@ -159,6 +187,8 @@ PROPERTIES: dict[IndexKind, dict[str, Any]] = {
     IndexKind.TRIGGERS: _TRIGGER,
     IndexKind.LOGS: _LOG,
     IndexKind.METRICS: _METRIC,
+    IndexKind.EXECUTION_SUMMARIES: _EXECUTION_SUMMARY,
+    IndexKind.EXECUTION_STATS: _EXECUTION_STATS,
 }
 """Mapped fields of each kind."""
 

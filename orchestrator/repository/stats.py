@@ -120,7 +120,10 @@ class StatsRepository:
     def __init__(self, client: Elasticsearch, names: IndexNames) -> None:
         """Aggregate through ``client`` over the executions named by ``names``."""
         self._client = client
-        self._index = names.search_target(IndexKind.EXECUTIONS)
+        self._names = names
+
+    def _days(self, start: datetime, end: datetime | None) -> str:
+        return self._names.covering(IndexKind.EXECUTION_SUMMARIES, start, end)
 
     def _base(self, start: datetime, end: datetime | None, namespace: str | None) -> list[Query]:
         clauses = [
@@ -130,10 +133,12 @@ class StatsRepository:
         ]
         return [clause for clause in clauses if clause is not None]
 
-    def _aggregate(self, what: str, query: Query, aggs: dict[str, Any]) -> dict[str, Any]:
+    def _aggregate(
+        self, what: str, index: str, query: Query, aggs: dict[str, Any]
+    ) -> dict[str, Any]:
         with translated(self._client, what):
             response = self._client.search(
-                index=self._index, query=query, aggs=aggs, size=0, ignore_unavailable=True
+                index=index, query=query, aggs=aggs, size=0, ignore_unavailable=True
             ).body
         aggregations: dict[str, Any] = response.get("aggregations", {})
         return aggregations
@@ -161,7 +166,8 @@ class StatsRepository:
             }
         }
         query = bool_query(self._base(start, end_at, namespace))
-        result = self._aggregate("aggregating executions per state", query, aggs)
+        index = self._days(start, end_at)
+        result = self._aggregate("aggregating executions per state", index, query, aggs)
         return [
             StateBucket(
                 datetime.fromtimestamp(bucket["key"] / 1000, UTC),
@@ -191,13 +197,17 @@ class StatsRepository:
         with translated(self._client, "aggregating durations"):
             try:
                 response = self._client.search(
-                    index=self._index, query=query, aggs=aggs, size=0, ignore_unavailable=True
+                    index=self._days(start, end),
+                    query=query,
+                    aggs=aggs,
+                    size=0,
+                    ignore_unavailable=True,
                 ).body
             except elasticsearch.BadRequestError as exc:
                 if "percentiles" not in api_reason(exc):
                     raise
         if response is None:  # the embedded server: no percentiles aggregation
-            return self._percentiles_by_hand(query, percents, size)
+            return self._percentiles_by_hand(self._days(start, end), query, percents, size)
         return [
             FlowDurations(
                 *_split(bucket["key"]),
@@ -212,10 +222,10 @@ class StatsRepository:
         ]
 
     def _percentiles_by_hand(
-        self, query: Query, percents: Sequence[float], size: int
+        self, index: str, query: Query, percents: Sequence[float], size: int
     ) -> list[FlowDurations]:
         aggs = {"flows": {"terms": {"field": "flowKey", "size": size}}}
-        buckets = self._aggregate("aggregating durations", query, aggs)["flows"]["buckets"]
+        buckets = self._aggregate("aggregating durations", index, query, aggs)["flows"]["buckets"]
         keys = [bucket["key"] for bucket in buckets]
         durations: dict[str, list[float]] = defaultdict(list)
         narrowed = {"bool": {"filter": [query, {"terms": {"flowKey": keys}}]}}
@@ -224,12 +234,13 @@ class StatsRepository:
         while keys and read < FALLBACK_LIMIT:
             with translated(self._client, "reading durations"):
                 response = self._client.search(
-                    index=self._index,
+                    index=index,
                     query=narrowed,
                     sort=[{"id": "asc"}],
                     size=5000,
                     search_after=after,
                     source_includes=["flowKey", "durationMs"],
+                    ignore_unavailable=True,
                 ).body
             hits = response["hits"]["hits"]
             for hit in hits:
@@ -265,6 +276,7 @@ class StatsRepository:
         ``terms`` ordered by a sub-aggregation, whose counts Elasticsearch only estimates.
         """
         base = self._base(start, end, namespace)
+        index = self._days(start, end)
         failed_query = bool_query(
             [*base, {"terms": {"state.current": [s.value for s in FAILED_STATES]}}]
         )
@@ -272,7 +284,7 @@ class StatsRepository:
         # No index yet (nothing indexed): no aggregations in the answer.
         failed = {
             bucket["key"]: int(bucket["doc_count"])
-            for bucket in self._aggregate("counting failures", failed_query, aggs)
+            for bucket in self._aggregate("counting failures", index, failed_query, aggs)
             .get("flows", {})
             .get("buckets", [])
         }
@@ -282,7 +294,7 @@ class StatsRepository:
         totals_aggs = {"flows": {"terms": {"field": "flowKey", "size": len(failed)}}}
         totals = {
             bucket["key"]: int(bucket["doc_count"])
-            for bucket in self._aggregate("counting executions", totals_query, totals_aggs)
+            for bucket in self._aggregate("counting executions", index, totals_query, totals_aggs)
             .get("flows", {})
             .get("buckets", [])
         }

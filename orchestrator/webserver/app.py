@@ -19,6 +19,7 @@ from orchestrator.settings import KestrelSettings
 from orchestrator.storage import LocalStorage
 from orchestrator.webserver import (
     dashboard,
+    execution_stream,
     executions,
     files,
     flows,
@@ -54,6 +55,7 @@ class WebserverError(OrchestratorError):
 REGISTRIES: list[Registry] = [
     meta.api,
     webhooks.api,
+    execution_stream.api,  # before `/executions/{executionId}`, which would take "follow"
     executions.api,
     files.api,
     follow.api,

@@ -1,16 +1,16 @@
-"""``/stats/dashboard``: everything the dashboard shows, from one Elasticsearch search.
+"""``/stats/dashboard``: everything the dashboard shows, from the per-day statistics.
 
-The page used to send five requests (executions per day, the latest executions for the
-duration percentiles, failing flows, running and queued counts); each one scans the
-executions of the range again. Here one search answers it all: the hits are the latest
-executions of the range (``post_filter``, so it narrows the hits and not the aggregations),
-the days and the flows are aggregated inside a ``filter`` on the range, and the running
-and queued counts, over all time, in a ``filters`` aggregation.
+The indexer keeps one small document per day and flow (``execution-stats``: counts by
+state, durations, the latest durations; see ``orchestrator.repository.summaries``). The
+dashboard reads those of the range's days, plus those of any day with executions still
+running or queued, and adds them up here: a few hundred documents however many executions
+there are (the aggregation of 100,000 execution documents took seconds on the embedded
+server, and grows with every execution on a real cluster too).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -20,23 +20,17 @@ from orchestrator.models.state import StateType
 from orchestrator.repository import Repositories
 from orchestrator.repository.admin import translated
 from orchestrator.repository.indices import IndexKind
-from orchestrator.repository.query import Query, bool_query, namespace_filter, time_range
+from orchestrator.repository.query import Query, namespace_filter
 from orchestrator.repository.stats import FAILED_STATES
+from orchestrator.repository.summaries import LATEST_KEPT
 from orchestrator.webserver.context import context_of
 from orchestrator.webserver.models import ApiModel, StatsQuery
 from orchestrator.webserver.routes import Registry, parse_query
-from orchestrator.webserver.stats import (
-    DailyStatistics,
-    FailingFlowView,
-    daily_aggs,
-    date_range,
-    days_of,
-)
+from orchestrator.webserver.stats import DailyStatistics, FailingFlowView, date_range
 
 api = Registry("Stats")
 
-FLOWS_COUNTED = 1000
-"""Flows whose failures are counted (one shard: ``terms`` counts are exact up to this)."""
+_PAGE = 5000
 
 
 class DashboardQuery(StatsQuery):
@@ -44,7 +38,10 @@ class DashboardQuery(StatsQuery):
 
     failing: int = Field(default=5, ge=1, le=100, description="How many failing flows")
     sample: int = Field(
-        default=100, ge=0, le=1000, description="How many latest executions' durations"
+        default=LATEST_KEPT,
+        ge=0,
+        le=LATEST_KEPT,
+        description="How many latest executions' durations",
     )
 
 
@@ -60,83 +57,138 @@ class Dashboard(ApiModel):
     )
 
 
-def _request(query: DashboardQuery, start: datetime, end: datetime) -> dict[str, Any]:
-    scope: list[Query | None] = [
+def _scope(query: DashboardQuery) -> list[Query]:
+    clauses: list[Query | None] = [
         namespace_filter(query.namespace) if query.namespace else None,
         {"term": {"flowId": query.flow_id}} if query.flow_id else None,
-        {"bool": {"must_not": [{"term": {"deleted": True}}]}},
     ]
-    in_range = time_range("@timestamp", start, end)
-    failed = {"terms": {"state.current": [state.value for state in FAILED_STATES]}}
-    flows = {
-        "terms": {"field": "flowKey", "size": FLOWS_COUNTED},
-        "aggs": {"failed": {"filter": failed}},
-    }
-    live = {
-        state.value: {"term": {"state.current": state.value}}
+    return [clause for clause in clauses if clause is not None]
+
+
+def _request(query: DashboardQuery, start: datetime, end: datetime) -> dict[str, Any]:
+    """The search of the statistics documents: the range's days, and any day still live."""
+    days = {"range": {"day": {"gte": start.date().isoformat(), "lte": end.date().isoformat()}}}
+    live = [
+        {"range": {f"states.{state.value}": {"gt": 0}}}
         for state in (StateType.RUNNING, StateType.QUEUED)
-    }
+    ]
     return {
-        "query": bool_query(scope),
-        "post_filter": in_range,
-        "size": query.sample,
-        "sort": [{"@timestamp": {"order": "desc"}}],
-        "source_includes": ["durationMs"],
-        "track_total_hits": False,
-        "aggs": {
-            "range": {"filter": in_range, "aggs": {**daily_aggs(start, end), "flows": flows}},
-            "live": {"filters": {"filters": live}},
+        "query": {
+            "bool": {
+                "filter": _scope(query),
+                "should": [days, *live],
+                "minimum_should_match": 1,
+            }
         },
+        "sort": [{"day": {"order": "asc"}}, {"flowKey": {"order": "asc"}}],
+        "size": _PAGE,
     }
 
 
-def failing_flows(buckets: list[dict[str, Any]], size: int) -> list[dict[str, Any]]:
-    """The ``size`` flows with the most failures, from ``flowKey`` buckets with ``failed``."""
+def _statistics(repositories: Repositories, request: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every statistics document ``request`` selects (paged with ``search_after``)."""
+    client = repositories.client
+    found: list[dict[str, Any]] = []
+    after: list[Any] | None = None
+    while True:
+        with translated(client, "reading the dashboard's statistics"):
+            response = client.search(
+                index=repositories.names.alias(IndexKind.EXECUTION_STATS),
+                search_after=after,
+                ignore_unavailable=True,
+                **request,
+            ).body
+        hits = response.get("hits", {}).get("hits", [])
+        found += [hit["_source"] for hit in hits]
+        if len(hits) < _PAGE:
+            return found
+        after = list(hits[-1]["sort"])
+
+
+def failing_flows(documents: list[dict[str, Any]], size: int) -> list[dict[str, Any]]:
+    """The ``size`` flows with the most FAILED executions (KILLED is not a failure)."""
+    failed: dict[str, int] = {}
+    totals: dict[str, int] = {}
+    for document in documents:
+        key = str(document["flowKey"])
+        totals[key] = totals.get(key, 0) + int(document.get("total", 0))
+        count = sum(int(document.get("states", {}).get(s.value, 0)) for s in FAILED_STATES)
+        if count:
+            failed[key] = failed.get(key, 0) + count
+    ranked = sorted(failed.items(), key=lambda item: (-item[1], item[0].partition("/")))
     flows: list[dict[str, Any]] = []
-    for bucket in buckets:
-        failed = int(bucket["failed"]["doc_count"])
-        if failed:
-            namespace, _, flow_id = str(bucket["key"]).partition("/")
-            total = int(bucket["doc_count"])
-            flows.append(
-                {"namespace": namespace, "flowId": flow_id, "failed": failed, "total": total}
-            )
-    flows.sort(key=lambda f: (-f["failed"], f["namespace"], f["flowId"]))
-    return flows[:size]
+    for key, count in ranked[:size]:
+        namespace, _, flow_id = key.partition("/")
+        flows.append(
+            {"namespace": namespace, "flowId": flow_id, "failed": count, "total": totals[key]}
+        )
+    return flows
+
+
+def daily_figures(documents: list[dict[str, Any]], start: date, end: date) -> list[dict[str, Any]]:
+    """Every day from ``start`` to ``end`` (included): executions by state, durations (s)."""
+    per_day: dict[str, list[dict[str, Any]]] = {}
+    for document in documents:
+        per_day.setdefault(str(document["day"])[:10], []).append(document)
+    days = []
+    for offset in range((end - start).days + 1):
+        day = (start + timedelta(days=offset)).isoformat()
+        counts = {state.value: 0 for state in StateType}
+        count = total_ms = 0
+        lows: list[int] = []
+        highs: list[int] = []
+        for document in per_day.get(day, []):
+            for state, n in document.get("states", {}).items():
+                counts[state] = counts.get(state, 0) + int(n)
+            count += int(document.get("durationCount", 0))
+            total_ms += int(document.get("durationSumMs", 0))
+            if document.get("durationMinMs") is not None:
+                lows.append(int(document["durationMinMs"]))
+                highs.append(int(document["durationMaxMs"]))
+        duration = {
+            "avg": total_ms / count / 1000 if count else None,
+            "min": min(lows) / 1000 if lows else None,
+            "max": max(highs) / 1000 if highs else None,
+            "sum": total_ms / 1000 if count else None,
+        }
+        days.append({"startDate": day, "executionCounts": counts, "duration": duration})
+    return days
+
+
+def latest_durations(documents: list[dict[str, Any]], size: int) -> list[float]:
+    """The durations of the ``size`` latest ended executions, newest first."""
+    latest = [(item["at"], item["ms"]) for document in documents for item in document["latest"]]
+    latest.sort(reverse=True)
+    return [float(ms) for _, ms in latest[:size]]
 
 
 def dashboard(repositories: Repositories, query: DashboardQuery) -> dict[str, Any]:
-    """The figures of ``query``'s range, from one search (blocking)."""
+    """The figures of ``query``'s range, from the per-day statistics (blocking).
+
+    Days are whole UTC days: the first and last day of the range count all their executions.
+    """
     start, end = date_range(query)
-    client = repositories.client
-    with translated(client, "aggregating the dashboard"):
-        response = client.search(
-            index=repositories.names.search_target(IndexKind.EXECUTIONS),
-            ignore_unavailable=True,
-            **_request(query, start, end),
-        ).body
-    aggregations = response.get("aggregations", {})
-    in_range = aggregations.get("range", {})
-    live = aggregations.get("live", {}).get("buckets", {})
-    hits = response.get("hits", {}).get("hits", [])
+    documents = _statistics(repositories, _request(query, start, end))
+    first, last = start.date(), end.date()
+    in_range = [d for d in documents if first.isoformat() <= str(d["day"])[:10] <= last.isoformat()]
+    live = {
+        state: sum(int(d.get("states", {}).get(state.value, 0)) for d in documents)
+        for state in (StateType.RUNNING, StateType.QUEUED)
+    }
     return {
-        "daily": days_of(in_range),
-        "failingFlows": failing_flows(in_range.get("flows", {}).get("buckets", []), query.failing),
-        "running": int(live.get(StateType.RUNNING.value, {}).get("doc_count", 0)),
-        "queued": int(live.get(StateType.QUEUED.value, {}).get("doc_count", 0)),
-        "durationsMs": [
-            float(hit["_source"]["durationMs"])
-            for hit in hits
-            if hit.get("_source", {}).get("durationMs") is not None
-        ],
+        "daily": daily_figures(in_range, first, last),
+        "failingFlows": failing_flows(in_range, query.failing),
+        "running": live[StateType.RUNNING],
+        "queued": live[StateType.QUEUED],
+        "durationsMs": latest_durations(in_range, query.sample),
     }
 
 
 @api.route(
     "GET",
     "/stats/dashboard",
-    summary="The dashboard: executions per day by state, failing flows, running and queued "
-    "counts, the latest durations (one search)",
+    summary="The dashboard: executions per day (whole UTC days) by state, failing flows, "
+    "running and queued counts, the latest durations",
     query=DashboardQuery,
     response=Dashboard,
 )

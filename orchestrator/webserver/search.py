@@ -1,4 +1,9 @@
-"""Execution search returning whole snapshots, with Kestra's sort keys."""
+"""Execution search returning whole snapshots, with Kestra's sort keys.
+
+The search runs on the small daily summaries of the range's days; the page's snapshots are
+then read by id (one ``mget``), so the cost of a page does not grow with the task runs of
+every execution indexed.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,9 @@ from orchestrator.models.execution import Execution
 from orchestrator.repository import ExecutionFilter, Repositories
 from orchestrator.repository.admin import translated
 from orchestrator.repository.documents import execution_from_document
-from orchestrator.repository.executions import execution_query, parse_sort
 from orchestrator.repository.indices import IndexKind
-from orchestrator.repository.query import check_page, sources, total_hits
+from orchestrator.repository.listing import search_page
+from orchestrator.repository.query import check_page
 
 KESTRA_SORT_KEYS = {
     "state.startDate": "start",
@@ -46,13 +51,21 @@ def search_executions(
     start, size = check_page(page, size)
     client = repositories.client
     with translated(client, "searching executions"):
-        response = client.search(
-            index=repositories.names.search_target(IndexKind.EXECUTIONS),
-            query=execution_query(criteria),
-            sort=parse_sort(kestrel_sort(sort)),
-            from_=start,
+        hits, total = search_page(
+            client,
+            repositories.names,
+            criteria,
+            sort=kestrel_sort(sort),
+            start=start,
             size=size,
-            track_total_hits=True,
-            ignore_unavailable=True,
-        ).body
-    return [execution_from_document(source) for source in sources(response)], total_hits(response)
+            source=False,
+        )
+        ids = [hit["_id"] for hit in hits]
+        found = (
+            client.mget(index=repositories.names.alias(IndexKind.EXECUTIONS), ids=ids).body
+            if ids
+            else {"docs": []}
+        )
+    # A summary a moment ahead of its snapshot (same flush, other index): left out this once.
+    snapshots = [doc["_source"] for doc in found.get("docs", []) if doc.get("found")]
+    return [execution_from_document(source) for source in snapshots], total

@@ -66,3 +66,43 @@ def test_preview_an_output_file(logged_in: Any, server: Server) -> None:
     page.goto(f"/ui/executions/{execution['id']}/outputs")
     page.locator("[data-test=outputs] [data-test=preview]").first.click()
     page.locator("[data-test=file-preview] >> text=Lyon").wait_for()
+
+
+def test_the_list_shows_a_new_execution_and_its_state_changes_without_reload(
+    logged_in: Any, server: Server
+) -> None:
+    page = logged_in
+    page.goto(f"/ui/executions?namespace={NAMESPACE}&flowId=greet")
+    page.locator("[data-test=list-live][data-live=true]").wait_for()
+    page.evaluate("window.__sameDocument = true")  # gone if the page reloaded
+    execution = server.run("greet", {"user": "Live"})
+    row = page.locator(f"tr[data-execution='{execution['id']}']")
+    row.wait_for()  # came over the list's stream, not from a search
+    assert row.locator("[data-state=SUCCESS]").count() == 0  # greet takes two seconds
+    row.locator("[data-state=SUCCESS]").wait_for()
+    assert page.locator("tbody tr").first.get_attribute("data-execution") == execution["id"]
+    assert page.evaluate("window.__sameDocument === true")
+
+
+def test_the_dashboard_counts_a_new_running_execution_without_reload(
+    logged_in: Any, server: Server
+) -> None:
+    page = logged_in
+    page.goto(f"/ui/dashboard?namespace={NAMESPACE}")
+    page.locator("[data-test=dashboard-live][data-live=true]").wait_for()
+    running = page.locator("[data-test=kpi-running] b")
+    page.wait_for_function(
+        "document.querySelector('[data-test=kpi-running] b').textContent.trim() !== '—'"
+    )
+    before = int(running.inner_text())
+    page.evaluate("window.__sameDocument = true")
+    execution = server.run("sleepy")
+    try:
+        # The stream's event asks for the figures again (throttled) once the indexer has them.
+        page.wait_for_function(
+            f"document.querySelector('[data-test=kpi-running] b').textContent.trim() === "
+            f"'{before + 1}'"
+        )
+        assert page.evaluate("window.__sameDocument === true")
+    finally:
+        server.api("DELETE", f"/executions/{execution['id']}/kill")

@@ -64,6 +64,7 @@ def test_rebuild_after_deleting_the_indices_restores_the_same_counts(
         IndexKind.EXECUTIONS: 5,
         IndexKind.TASKRUNS: 10,
         IndexKind.TRIGGERS: 2,
+        IndexKind.EXECUTION_STATS: 2,  # one day, two flows
     }
     indexer = Indexer(settings)
     with running(indexer), Repositories.from_settings(settings) as repos:

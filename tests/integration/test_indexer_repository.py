@@ -9,6 +9,7 @@ import pytest
 from indexer_samples import T0, flow_record, log_line, snapshots, trigger_state
 
 from indexer.bulk import send
+from indexer.daystats import compute_day_stats, touched_by
 from indexer.transform import Targets, Transformer
 from orchestrator.backends import Backends
 from orchestrator.kafka import TOPICS, Record, Topics, TopicSpec, encode
@@ -18,6 +19,7 @@ from orchestrator.models.state import StateType
 from orchestrator.repository import ExecutionFilter, LogFilter, Repositories, ensure_indices
 from orchestrator.settings import load_settings
 from orchestrator.tasks.base import LogLevel
+from orchestrator.webserver.dashboard import DashboardQuery, dashboard
 
 pytestmark = pytest.mark.integration
 
@@ -120,6 +122,8 @@ def repos(backends: Backends) -> Iterator[Repositories]:
         actions = [action for record in records for action in transformer.transform(record).actions]
         outcome = send(repositories.client, actions)
         assert outcome.rejected == [] and outcome.retry == []
+        touched = touched_by(repositories.names, actions)
+        assert compute_day_stats(repositories.client, repositories.names, touched) == 3  # flows
         repositories.client.indices.refresh(index=f"{repositories.names.prefix}*")
         yield repositories
 
@@ -243,3 +247,35 @@ def test_dashboard_aggregations(repos: Repositories) -> None:
     ]  # company/report's only failure was KILLED: a kill is not a failing flow
     assert failing[0].failure_rate == 0.5
     assert stats.top_failing_flows(T0 + 4 * HOUR) == []
+
+
+def test_the_dashboard_search_counts_days_failures_and_live_executions(repos: Repositories) -> None:
+    """``/stats/dashboard``'s one search, on the same executions (e8 is deleted)."""
+    day = DashboardQuery(start_date=T0 - HOUR, end_date=T0 + 5 * HOUR)
+    figures = dashboard(repos, day)
+    counts = {d["startDate"]: d["executionCounts"] for d in figures["daily"]}
+    assert {state: n for state, n in counts["2026-11-20"].items() if n} == {
+        "SUCCESS": 3,
+        "FAILED": 2,
+        "KILLED": 1,
+        "RUNNING": 1,
+    }
+    assert figures["failingFlows"] == [
+        {"namespace": "company.team", "flowId": "etl", "failed": 2, "total": 4}
+    ]
+    assert (figures["running"], figures["queued"]) == (1, 0)
+    assert sorted(figures["durationsMs"]) == [1000, 2000, 3000, 4000, 6000, 10000]
+
+    scoped = dashboard(repos, day.model_copy(update={"namespace": "company.team"}))
+    scoped_counts = {s: n for s, n in scoped["daily"][-1]["executionCounts"].items() if n}
+    assert scoped_counts == {"SUCCESS": 1, "FAILED": 2, "RUNNING": 1}
+    report = dashboard(repos, day.model_copy(update={"namespace": "company", "flow_id": "report"}))
+    assert report["failingFlows"] == [] and report["running"] == 0
+    # whole days: a range within the day counts the whole day
+    within = dashboard(repos, DashboardQuery(start_date=T0 + 4 * HOUR, end_date=T0 + 5 * HOUR))
+    assert within["daily"] == figures["daily"][-1:]
+    later = dashboard(repos, DashboardQuery(start_date=T0 + 24 * HOUR, end_date=T0 + 48 * HOUR))
+    assert [d["startDate"] for d in later["daily"]] == ["2026-11-21", "2026-11-22"]
+    assert sum(sum(d["executionCounts"].values()) for d in later["daily"]) == 0
+    assert later["failingFlows"] == [] and later["durationsMs"] == []
+    assert later["running"] == 1  # running and queued: over all time, whatever the range

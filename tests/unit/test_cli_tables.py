@@ -48,7 +48,12 @@ def test_stats_counts_only_failed_executions_as_failing() -> None:
         def _base(self, *args: Any) -> list[Any]:
             return []
 
-        def _aggregate(self, what: str, query: Any, aggs: dict[str, Any]) -> dict[str, Any]:
+        def _days(self, *args: Any) -> str:
+            return "days"
+
+        def _aggregate(
+            self, what: str, index: str, query: Any, aggs: dict[str, Any]
+        ) -> dict[str, Any]:
             queries.append(query)
             return {"flows": {"buckets": []}}
 

@@ -46,7 +46,7 @@ def test_snapshot_becomes_an_execution_document_and_one_per_task_run() -> None:
 
     assert result.failure is None
     assert result.execution_id == "exec1"
-    execution, *runs = result.actions
+    execution, summary, *runs = result.actions
     assert (execution.op, execution.index, execution.id) == ("index", "kes-executions", "exec1")
     assert execution.version == 3 and execution.require_alias
     doc = execution.source
@@ -60,6 +60,16 @@ def test_snapshot_becomes_an_execution_document_and_one_per_task_run() -> None:
     # The document reads back into the very snapshot.
     assert execution_from_document(doc) == final
 
+    # the summary: in the index of the day it started, same version, no task runs or inputs
+    assert (summary.index, summary.id, summary.version) == (
+        "kes-execution-summaries-2026.11.20",
+        "exec1",
+        3,
+    )
+    assert not summary.require_alias and summary.source is not None
+    assert summary.source["state"] == {"current": "FAILED"}
+    assert summary.source["durationMs"] == 2000 and summary.source["flowKey"] == doc["flowKey"]
+    assert "taskRunList" not in summary.source and "inputs" not in summary.source
     assert [run.id for run in runs] == ["exec1-first", "exec1-second"]
     assert all(run.index == "kes-taskruns" and run.version == 3 for run in runs)
     second = runs[1].source
@@ -154,7 +164,8 @@ def test_undecodable_and_keyless_records_become_failures() -> None:
 def test_a_rebuild_writes_into_physical_indices_without_require_alias() -> None:
     targets = Targets(NAMES, {IndexKind.EXECUTIONS: "kes-executions-000002"})
     actions = transformer(targets).transform(record(TOPICS.executions, "e", snapshots("e")[-1]))
-    execution, run, _ = actions.actions
+    execution, summary, run, _ = actions.actions
+    assert summary.index == "kes-execution-summaries-2026.11.20" and not summary.require_alias
     assert (execution.index, execution.require_alias) == ("kes-executions-000002", False)
     assert (run.index, run.require_alias) == ("kes-taskruns", True)
 
@@ -172,7 +183,8 @@ def test_batch_keeps_the_newest_version_of_each_document_and_the_offsets() -> No
     versions = {action.target: action.version for action in batch.actions}
     assert versions[("kes-executions", "b1")] == 3
     assert versions[("kes-taskruns", "b1-first")] == 3
-    assert batch.records == 3 and len(batch) == 3
+    assert versions[("kes-execution-summaries-2026.11.20", "b1")] == 3
+    assert batch.records == 3 and len(batch) == 4
     assert [(tp.partition, tp.offset) for tp in batch.commit_offsets()] == [(2, 13)]
 
 
@@ -205,7 +217,7 @@ def test_batch_forgets_revoked_partitions_and_counts_failures() -> None:
         batch.add(item, make.transform(item), now=0.0)
     assert len(batch.failures) == 1
     batch.drop([TopicPartition(TOPIC_NAMES.executions, 3)])
-    assert [action.id for action in batch.actions] == ["c1"]
+    assert {action.id for action in batch.actions} == {"c1"}
     assert batch.failures == []
     assert [(tp.partition, tp.offset) for tp in batch.commit_offsets()] == [(0, 2)]
     assert batch.age(5.0) == 5.0

@@ -122,6 +122,9 @@ export const executions = {
       client.GET(`${main}/executions/{executionId}/file/preview`, { params: { path: { executionId }, query: { path: filePath } } }),
     ),
   follow: (id: string, options: FollowOptions<Execution>): Subscription => follow<Execution>(`/executions/${enc(id)}/follow`, options),
+  /** Every execution of a namespace or flow, new ones and each change (one SSE stream). */
+  followAll: (query: { namespace?: string; flowId?: string }, options: FollowOptions<Execution>): Subscription =>
+    follow<Execution>('/executions/follow', { ...options, query }),
 }
 
 export interface LogSearch {

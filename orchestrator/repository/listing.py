@@ -1,0 +1,112 @@
+"""One page of the executions list, without reading every summary when the range is open.
+
+A search of summaries costs what the days it names hold. The list's usual question, the
+newest executions of all time, needs only the last days: summaries live in the index of
+the day they started, so when the last day (then week, then month) already holds the rows
+of the page (or, by the per-day statistics, every matching execution), the older days
+cannot hold any of them. The total comes from the statistics when the filters are ones
+they keep (namespace, flow, states), else from a count of every summary.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from elasticsearch import Elasticsearch
+
+from orchestrator.repository.executions import ExecutionFilter, execution_query, parse_sort
+from orchestrator.repository.indices import IndexKind, IndexNames
+from orchestrator.repository.query import Query, namespace_filter, total_hits
+
+WINDOWS = (timedelta(days=1), timedelta(days=7), timedelta(days=31))
+"""The last days tried, in turn, before the whole history."""
+
+
+def _newest_first(sort: str) -> bool:
+    key, _, direction = sort.partition(":")
+    return key == "start" and direction in ("", "desc")
+
+
+def _open(criteria: ExecutionFilter) -> bool:
+    return criteria.start is None and criteria.end is None
+
+
+def _counted_by_day_stats(criteria: ExecutionFilter) -> bool:
+    return not (criteria.labels or criteria.text or criteria.include_deleted)
+
+
+def stats_total(client: Elasticsearch, names: IndexNames, criteria: ExecutionFilter) -> int:
+    """How many executions match ``criteria`` (namespace, flow, states only), all time."""
+    scope: list[Query] = []
+    if criteria.namespace:
+        scope.append(namespace_filter(criteria.namespace))
+    if criteria.flow_id:
+        scope.append({"term": {"flowId": criteria.flow_id}})
+    fields = [f"states.{state.value}" for state in criteria.states] or ["total"]
+    response = client.search(
+        index=names.alias(IndexKind.EXECUTION_STATS),
+        query={"bool": {"filter": scope}},
+        aggs={field: {"stats": {"field": field}} for field in fields},
+        size=0,
+        ignore_unavailable=True,
+    ).body
+    aggregations = response.get("aggregations", {})
+    return sum(int(aggregations.get(field, {}).get("sum") or 0) for field in fields)
+
+
+def search_page(
+    client: Elasticsearch,
+    names: IndexNames,
+    criteria: ExecutionFilter,
+    *,
+    sort: str,
+    start: int,
+    size: int,
+    **options: Any,
+) -> tuple[list[dict[str, Any]], int]:
+    """The hits of one page of summaries and the total (``options`` go to the search).
+
+    Raises:
+        InvalidQueryError: A bad sort.
+        elasticsearch.ApiError, TransportError: As the client raises them (callers translate).
+    """
+    query = execution_query(criteria)
+    order = parse_sort(sort)
+    kind = IndexKind.EXECUTION_SUMMARIES
+    if _open(criteria) and _newest_first(sort):
+        # The statistics' total, when they keep these filters: a window holding that many
+        # holds them all (no running execution: the last day answers, not the whole history).
+        known = stats_total(client, names, criteria) if _counted_by_day_stats(criteria) else None
+        today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        for window in WINDOWS:
+            response = client.search(
+                index=names.covering(kind, today - window, None),
+                query=query,
+                sort=order,
+                from_=start,
+                size=size,
+                track_total_hits=True,
+                ignore_unavailable=True,
+                **options,
+            ).body
+            within = total_hits(response)
+            if within >= start + size or (known is not None and within >= known):
+                hits = response.get("hits", {}).get("hits", [])
+                if known is None:
+                    counted = client.count(
+                        index=names.pattern(kind), query=query, ignore_unavailable=True
+                    ).body
+                    known = int(counted.get("count", 0))
+                return hits, max(known, within)
+    response = client.search(
+        index=names.covering(kind, criteria.start, criteria.end),
+        query=query,
+        sort=order,
+        from_=start,
+        size=size,
+        track_total_hits=True,
+        ignore_unavailable=True,
+        **options,
+    ).body
+    return response.get("hits", {}).get("hits", []), total_hits(response)
