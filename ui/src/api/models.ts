@@ -110,6 +110,9 @@ export interface Execution {
   trigger?: { id: string; type: string; variables?: Record<string, unknown> } | null
   /** Kestrel's snapshot sequence number: a later snapshot has a higher one. */
   seq?: number
+  /** Set for a long execution: how many task runs it has. A snapshot listing fewer is a
+   * header (its task runs travel apart, on Kafka's `task-runs` topic). */
+  taskRunCount?: number | null
 }
 
 export type LogLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'

@@ -27,11 +27,19 @@ function newer(a: Execution, b: Execution): boolean {
   return ha >= hb
 }
 
+/** Whether a snapshot lacks some of its task runs: a long execution's header. */
+export function isHeader(execution: Execution): boolean {
+  const count = execution.taskRunCount
+  return count != null && (execution.taskRunList ?? []).length < count
+}
+
 export function applySnapshot(map: ExecutionMap, incoming: Execution): ExecutionMap {
   const held = map.get(incoming.id)
   if (held && !newer(incoming, held)) return map
   const next = new Map(map)
-  next.set(incoming.id, incoming)
+  // A header (from the executions list's stream) keeps the task runs already known.
+  const kept = held && isHeader(incoming) ? { ...incoming, taskRunList: held.taskRunList } : incoming
+  next.set(incoming.id, kept)
   return next
 }
 
