@@ -5,9 +5,10 @@ the buffer holds ``indexer.batch_size`` documents or its oldest record waited
 ``indexer.flush_interval`` seconds, flush: one bulk request, task runs and summaries of
 deleted executions, dead letters, the statistics of the days the batch touched
 (``daystats``; while catching up, at most every ``indexer.stats_interval`` seconds, the
-offsets of the flushes in between held until then), then the offsets. Offsets are committed only after all of that succeeded, so a
-crash at any point makes the next instance index the same records again, which is harmless:
-ids come from keys (or Kafka coordinates) and versions are external.
+offsets of the flushes in between held until then), then the offsets. Offsets are committed
+only after all of that succeeded, so a crash at any point makes the next instance index the
+same records again, which is harmless: ids come from keys (or Kafka coordinates) and
+versions are external.
 
 When Elasticsearch is unreachable, overloaded (429) or failing (5xx), the same request is sent
 again after a bounded exponential backoff. Meanwhile the assigned partitions are paused and

@@ -55,6 +55,17 @@ def stats_total(client: Elasticsearch, names: IndexNames, criteria: ExecutionFil
     return sum(int(aggregations.get(field, {}).get("sum") or 0) for field in fields)
 
 
+def _total(
+    client: Elasticsearch, names: IndexNames, criteria: ExecutionFilter, query: Query
+) -> int:
+    """The number of matches over all time: from the statistics when they keep the filters."""
+    if _counted_by_day_stats(criteria):
+        return stats_total(client, names, criteria)
+    kind = IndexKind.EXECUTION_SUMMARIES
+    counted = client.count(index=names.pattern(kind), query=query, ignore_unavailable=True).body
+    return int(counted.get("count", 0))
+
+
 def search_page(
     client: Elasticsearch,
     names: IndexNames,
@@ -75,9 +86,6 @@ def search_page(
     order = parse_sort(sort)
     kind = IndexKind.EXECUTION_SUMMARIES
     if _open(criteria) and _newest_first(sort):
-        # The statistics' total, when they keep these filters: a window holding that many
-        # holds them all (no running execution: the last day answers, not the whole history).
-        known = stats_total(client, names, criteria) if _counted_by_day_stats(criteria) else None
         today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         for window in WINDOWS:
             response = client.search(
@@ -91,14 +99,11 @@ def search_page(
                 **options,
             ).body
             within = total_hits(response)
-            if within >= start + size or (known is not None and within >= known):
+            # Only a full page proves the older days hold none of its rows: the statistics
+            # lag the summaries by a flush, so a window holding their count may miss some.
+            if within >= start + size:
                 hits = response.get("hits", {}).get("hits", [])
-                if known is None:
-                    counted = client.count(
-                        index=names.pattern(kind), query=query, ignore_unavailable=True
-                    ).body
-                    known = int(counted.get("count", 0))
-                return hits, max(known, within)
+                return hits, max(_total(client, names, criteria, query), within)
     response = client.search(
         index=names.covering(kind, criteria.start, criteria.end),
         query=query,
