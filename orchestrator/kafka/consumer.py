@@ -69,7 +69,13 @@ class KafkaConsumer:
         self._closed = False
         self._lag: list[PartitionLag] = []
         self._lag_due = 0.0
-        self._gate = FetchGate(self._consumer, settings.idle_after, settings.idle_probe)
+        self._gate = FetchGate(
+            self._consumer,
+            settings.idle_after,
+            settings.idle_probe,
+            config,
+            probe_max=settings.idle_probe_max,
+        )
         CONSUMER_LAG.register(self)
 
     def __enter__(self) -> KafkaConsumer:
@@ -260,6 +266,7 @@ class KafkaConsumer:
         if not self._closed:
             self._closed = True
             CONSUMER_LAG.unregister(self)
+            self._gate.close()
             try:
                 self._consumer.close()
             except confluent_kafka.KafkaException as exc:

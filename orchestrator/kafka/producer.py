@@ -22,6 +22,7 @@ from orchestrator.kafka.errors import (
 from orchestrator.kafka.records import Record
 from orchestrator.kafka.serde import encode, encode_key
 from orchestrator.kafka.topics import Topics, TopicSpec
+from orchestrator.kafka.wakeup import produced
 from orchestrator.models.base import KestrelModel
 from orchestrator.settings import ConfigValue, KafkaSettings, KestrelSettings, kafka_settings
 
@@ -91,6 +92,7 @@ class KafkaProducer:
         self._timeout = timeout if timeout is not None else settings.admin_timeout
         self._failed: list[KafkaError] = []
         self._in_transaction = False
+        self._written: set[str] = set()  # topics of the open transaction, rung at commit
         self._producer = confluent_kafka.Producer(with_logger(config))
         if self.transactional:
             try:
@@ -164,6 +166,12 @@ class KafkaProducer:
                 self._producer.poll(0.05)
             except confluent_kafka.KafkaException as exc:
                 raise from_confluent(exc, "produce", topic=name, key=key) from exc
+        if self._in_transaction:
+            self._written.add(name)
+        else:
+            # Readers of this process resting on the topic fetch now: the record follows
+            # within milliseconds, and they stay awake ``kafka.idle_after`` for it.
+            produced((name,))
         self._producer.poll(0)
 
     def deliver(self, topic: TopicSpec[ModelT], key: str, value: ModelT, timeout: float) -> None:
@@ -197,6 +205,7 @@ class KafkaProducer:
             self._producer.poll(min(_DELIVERY_SLICE, left))
         if outcome.error is not None:
             raise from_confluent(outcome.error, "produce", topic=name, key=key)
+        produced((name,))
 
     def poll(self, timeout: float = 0) -> None:
         """Serve delivery reports; raises the first failed delivery as ``ProduceError``."""
@@ -237,6 +246,7 @@ class KafkaProducer:
     def begin(self) -> None:
         """Start a transaction."""
         self._failed = []
+        self._written = set()
         self._transactional(self._producer.begin_transaction)
         self._in_transaction = True
 
@@ -287,6 +297,8 @@ class KafkaProducer:
         )
         self._in_transaction = False
         self._failed = []
+        written, self._written = self._written, set()
+        produced(written)  # visible to read_committed readers now, not before
 
     def abort(self, timeout: float | None = None) -> None:
         """Abort the transaction: read_committed consumers never see its records."""
