@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import confluent_kafka
@@ -64,12 +64,15 @@ class FetchGate:
         probe_every: float = 0.1,
         probe_config: Mapping[str, Any] | None = None,
         probe_max: float = 1.0,
+        assignment: Callable[[], list[confluent_kafka.TopicPartition]] | None = None,
     ) -> None:
         """Gate ``consumer``; ``idle_after`` None disables the gate (plain fetches).
 
         ``probe_config`` is the consumer's librdkafka configuration: the shared probe asks
         the same broker, with the same isolation level, every ``probe_every`` seconds at
-        first and up to ``probe_max`` while nothing moves.
+        first and up to ``probe_max`` while nothing moves. ``assignment`` answers the
+        consumer's assignment (default: ask librdkafka, a request to its main thread made
+        holding the GIL; owners that know when it changes pass their own).
         """
         self._consumer = consumer
         self._idle_after = idle_after
@@ -79,7 +82,7 @@ class FetchGate:
         self._last_record = time.monotonic()
         self._baseline: dict[Key, int] | None = None  # paused partitions' high watermarks
         self._assignment: frozenset[Key] = frozenset()
-        self._next_assignment_check = 0.0
+        self._assigned = assignment or consumer.assignment
         self.bell = Bell()
         """Rung to wake the gate (a local produce, or the shared probe)."""
         self.app_paused: set[Key] = set()
@@ -144,16 +147,10 @@ class FetchGate:
         SLEEPERS.leave(self.bell)
 
     def _assignment_changed(self) -> bool:
-        # Asked at most every SERVE_EVERY: the query costs 30 us, most of a resting turn,
-        # and loops poll resting gates 10 to 20 times a second.
-        now = time.monotonic()
-        if now < self._next_assignment_check:
-            return False
-        self._next_assignment_check = now + SERVE_EVERY
         return self._current_assignment() != self._assignment
 
     def _current_assignment(self) -> frozenset[Key]:
-        return frozenset((tp.topic, tp.partition) for tp in self._consumer.assignment())
+        return frozenset((tp.topic, tp.partition) for tp in self._assigned())
 
     def _pause(
         self, known: Mapping[Key, int] | None = None, *, after_activity: bool = True

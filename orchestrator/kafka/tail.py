@@ -75,6 +75,10 @@ class TopicTail:
                     )
                 assignment.append(confluent_kafka.TopicPartition(name, partition, start))
         self._consumer.assign(assignment)
+        # Fixed: asking librdkafka would be a request to its main thread holding the GIL.
+        self._assignment = [
+            confluent_kafka.TopicPartition(tp.topic, tp.partition) for tp in assignment
+        ]
         self._reached: dict[tuple[str, int], int] | None = None  # ends of the last catch-up
         self._gate = FetchGate(
             self._consumer,
@@ -82,6 +86,7 @@ class TopicTail:
             settings.idle_probe,
             config,
             probe_max=settings.idle_probe_max,
+            assignment=lambda: self._assignment,
         )
 
     def _offsets_since(
@@ -128,7 +133,7 @@ class TopicTail:
         self._gate.wake_now()  # a resting gate would wait for new records, not read these
         try:
             # Two ListOffsets requests for all partitions (starts, ends), not two each.
-            assigned = self._consumer.assignment()
+            assigned = self._assignment
             starts = self._offsets(assigned, confluent_kafka.OFFSET_BEGINNING, timeout)
             every_end = self._offsets(assigned, confluent_kafka.OFFSET_END, timeout)
             ends = {where: high for where, high in every_end.items() if high > starts[where]}
