@@ -73,6 +73,7 @@ class KafkaConsumer:
         # `assign`; asking librdkafka is a request to its main thread made holding the GIL
         # (measured: 1-7 ms on a busy machine, every other thread of the process stalled).
         self._assignment: list[confluent_kafka.TopicPartition] | None = None
+        self._rebalancing = False  # inside a rebalance callback
         self._metadata: Any = None
         self._gate = FetchGate(
             self._consumer,
@@ -128,30 +129,46 @@ class KafkaConsumer:
 
     def _assign_hook(self, callback: AssignCallback | None) -> Callable[[Any, list[Any]], None]:
         def hook(consumer: confluent_kafka.Consumer, raw: list[Any]) -> None:
-            self._changed()
-            if callback is None:
-                return
-            chosen = callback([TopicPartition.from_confluent(tp) for tp in raw])
-            if chosen is None:
-                return
-            partitions = [tp.to_confluent() for tp in chosen]
-            if self._cooperative:
-                consumer.incremental_assign(partitions)
-            else:
-                consumer.assign(partitions)
+            self._rebalancing = True
+            try:
+                if callback is None:
+                    return
+                chosen = callback([TopicPartition.from_confluent(tp) for tp in raw])
+                if chosen is None:
+                    return
+                partitions = [tp.to_confluent() for tp in chosen]
+                if self._cooperative:
+                    consumer.incremental_assign(partitions)
+                else:
+                    consumer.assign(partitions)
+            finally:
+                self._rebalancing = False
+                self._changed()
+                self._gate.touch()  # new partitions: their records are not fetched yet
 
         return hook
 
     def _plain(self, callback: RevokeCallback | None) -> Callable[[Any, list[Any]], None]:
         def hook(consumer: confluent_kafka.Consumer, raw: list[Any]) -> None:
-            self._changed()
-            if callback is not None:
-                callback([TopicPartition.from_confluent(tp) for tp in raw])
+            self._rebalancing = True
+            try:
+                self._gate.release(raw)  # while still assigned, before they are unassigned
+                if callback is not None:
+                    callback([TopicPartition.from_confluent(tp) for tp in raw])
+            finally:
+                self._rebalancing = False
+                self._changed()
 
         return hook
 
     def _assigned(self) -> list[confluent_kafka.TopicPartition]:
-        """The assignment, asked of librdkafka once after each change."""
+        """The assignment, asked of librdkafka once after each change.
+
+        Never kept from inside a rebalance callback: confluent-kafka assigns or revokes
+        after the callback returns when the application did not.
+        """
+        if self._rebalancing:
+            return list(self._consumer.assignment())
         if self._assignment is None:
             self._assignment = list(self._consumer.assignment())
         return self._assignment
@@ -298,6 +315,7 @@ class KafkaConsumer:
         chosen = list(partitions)
         self._gate.app_paused.difference_update((tp.topic, tp.partition) for tp in chosen)
         self._consumer.resume([tp.to_confluent() for tp in chosen])
+        self._gate.touch()
 
     def close(self) -> None:
         """Leave the group cleanly (runs ``on_revoke``); safe to call twice."""

@@ -142,6 +142,35 @@ class FetchGate:
         if self._baseline is not None:
             self._wake()
 
+    def touch(self) -> None:
+        """Fetch on for ``idle_after`` before resting.
+
+        The application resumed partitions, or new ones were assigned: their records may
+        not be fetched yet.
+        """
+        self._last_record = time.monotonic()
+
+    def release(self, partitions: list[confluent_kafka.TopicPartition]) -> None:
+        """Resume ``partitions``, which leave the consumer (its revoke callback).
+
+        librdkafka keeps a pause across a rebalance: a partition the gate paused, revoked,
+        and assigned back later would come back paused and never be read again.
+        """
+        if self._baseline is None:
+            return
+        leaving = [
+            tp
+            for tp in partitions
+            if (tp.topic, tp.partition) in self._baseline
+            and (tp.topic, tp.partition) not in self.app_paused
+        ]
+        for tp in partitions:
+            self._baseline.pop((tp.topic, tp.partition), None)
+        if leaving:
+            self._consumer.resume(
+                [confluent_kafka.TopicPartition(tp.topic, tp.partition) for tp in leaving]
+            )
+
     def close(self) -> None:
         """The consumer closes: no more probes for it."""
         SLEEPERS.leave(self.bell)
@@ -169,6 +198,24 @@ class FetchGate:
             baseline[(topic, partition)] = high
         if not baseline:
             return
+        # Never rest on records not read yet: the end would not move for them. Fetched
+        # and not handed out, or not fetched yet (partitions the application resumed a
+        # moment ago: `touch`). Positions are local, no round trip.
+        parts = [confluent_kafka.TopicPartition(t, p) for t, p in baseline]
+        positions = self._consumer.position(parts)
+        unknown = [tp for tp in positions if tp.offset < 0]
+        if unknown:
+            # Nothing consumed there since the assignment: the group's committed offset is
+            # where reading starts (a tail has none: it reads from its assigned start).
+            try:
+                positions += self._consumer.committed(unknown, timeout=PROBE_TIMEOUT)
+            except confluent_kafka.KafkaException:
+                self._last_record = time.monotonic()
+                return
+        for position in positions:
+            if 0 <= position.offset < baseline[(position.topic, position.partition)]:
+                self._last_record = time.monotonic()
+                return
         self.bell.clear()
         self._consumer.pause([confluent_kafka.TopicPartition(t, p) for t, p in baseline])
         self._assignment = assignment

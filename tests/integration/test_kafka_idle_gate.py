@@ -202,3 +202,27 @@ def test_a_tail_rests_after_catching_up_and_catches_up_again(
         raw_send(settings, "after")  # no ring; catching up must not wait for the probe
         reached, records = tail.catch_up()
         assert reached and [record.key_str for record in records] == ["after"]
+
+
+def test_partitions_the_application_resumes_are_read_before_the_gate_rests(
+    kafka_settings: KafkaSettings,
+) -> None:
+    # No probe in time: a gate resting right after the resume would never read them.
+    settings = kafka_settings.model_copy(update={"idle_after": 0.3, "idle_probe": 3600.0})
+    ensure_topics(settings, [TOPICS.kills])
+    with KafkaConsumer(settings, f"idle-{uuid.uuid4().hex}") as consumer:
+        consumer.subscribe([TOPICS.kills])
+        poll_until(lambda: consumer.poll_batch(100, 0.1), lambda: bool(consumer.assignment()), 30)
+        held = consumer.assignment()
+        consumer.pause(held)
+        raw_send(settings, "while-paused")  # another process' record: no ring
+        started = time.monotonic()
+        while time.monotonic() - started < 1.0:  # longer than idle_after, all paused
+            assert consumer.poll_batch(100, 0.1) == []
+        consumer.resume(held)
+        records: list = []
+        deadline = time.monotonic() + 30
+        while not records:
+            assert time.monotonic() < deadline, "the resumed partitions were never read"
+            records = consumer.poll_batch(100, 0.1)
+        assert [record.key_str for record in records] == ["while-paused"]
