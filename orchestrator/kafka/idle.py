@@ -65,6 +65,7 @@ class FetchGate:
         probe_config: Mapping[str, Any] | None = None,
         probe_max: float = 1.0,
         assignment: Callable[[], list[confluent_kafka.TopicPartition]] | None = None,
+        starts: Mapping[Key, int] | None = None,
     ) -> None:
         """Gate ``consumer``; ``idle_after`` None disables the gate (plain fetches).
 
@@ -83,6 +84,8 @@ class FetchGate:
         self._baseline: dict[Key, int] | None = None  # paused partitions' high watermarks
         self._assignment: frozenset[Key] = frozenset()
         self._assigned = assignment or consumer.assignment
+        self._starts = dict(starts) if starts is not None else None
+        """A tail's assigned start offsets (negative: the partition's start)."""
         self.bell = Bell()
         """Rung to wake the gate (a local produce, or the shared probe)."""
         self.app_paused: set[Key] = set()
@@ -201,21 +204,9 @@ class FetchGate:
         # Never rest on records not read yet: the end would not move for them. Fetched
         # and not handed out, or not fetched yet (partitions the application resumed a
         # moment ago: `touch`). Positions are local, no round trip.
-        parts = [confluent_kafka.TopicPartition(t, p) for t, p in baseline]
-        positions = self._consumer.position(parts)
-        unknown = [tp for tp in positions if tp.offset < 0]
-        if unknown:
-            # Nothing consumed there since the assignment: the group's committed offset is
-            # where reading starts (a tail has none: it reads from its assigned start).
-            try:
-                positions += self._consumer.committed(unknown, timeout=PROBE_TIMEOUT)
-            except confluent_kafka.KafkaException:
-                self._last_record = time.monotonic()
-                return
-        for position in positions:
-            if 0 <= position.offset < baseline[(position.topic, position.partition)]:
-                self._last_record = time.monotonic()
-                return
+        if not self._caught_up(baseline):
+            self._last_record = time.monotonic()
+            return
         self.bell.clear()
         self._consumer.pause([confluent_kafka.TopicPartition(t, p) for t, p in baseline])
         self._assignment = assignment
@@ -223,6 +214,35 @@ class FetchGate:
         SLEEPERS.rest(self.bell, baseline)
         shared = prober(self._probe_config, self._probe_every, self._probe_max)
         shared.join(self.bell, after_activity=after_activity)
+
+    def _caught_up(self, ends: Mapping[Key, int]) -> bool:
+        """Whether every partition is read up to ``ends``.
+
+        Where nothing was consumed since the assignment (no position), reading starts at
+        the group's committed offset, else at the start the owner assigned (a tail), else
+        at the partition's start (``auto.offset.reset`` earliest).
+        """
+        parts = [confluent_kafka.TopicPartition(t, p) for t, p in ends]
+        starts = {(tp.topic, tp.partition): tp.offset for tp in self._consumer.position(parts)}
+        unknown = [confluent_kafka.TopicPartition(t, p) for (t, p), at in starts.items() if at < 0]
+        if unknown and self._starts is None:
+            try:
+                found = self._consumer.committed(unknown, timeout=PROBE_TIMEOUT)
+            except confluent_kafka.KafkaException:
+                return False
+            for tp in found:
+                starts[(tp.topic, tp.partition)] = tp.offset
+        for key, at in starts.items():
+            if at < 0 and self._starts is not None:
+                at = self._starts.get(key, -1)
+            if at < 0:
+                low, _ = self._consumer.get_watermark_offsets(
+                    confluent_kafka.TopicPartition(*key), cached=True
+                )
+                at = low
+            if at < 0 or at < ends[key]:
+                return False
+        return True
 
     def _wake(self) -> None:
         assert self._baseline is not None

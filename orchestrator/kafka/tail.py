@@ -87,6 +87,7 @@ class TopicTail:
             config,
             probe_max=settings.idle_probe_max,
             assignment=lambda: self._assignment,
+            starts={(tp.topic, tp.partition): tp.offset for tp in assignment},
         )
 
     def _offsets_since(
