@@ -26,6 +26,7 @@ from throughput import NAMESPACE, percentile, prepare
 
 from orchestrator.backends import resolve_backends
 from orchestrator.kafka import TOPICS, KafkaProducer, TopicTail
+from orchestrator.kafka.idle import EMBEDDED_IDLE_AFTER
 from orchestrator.models.execution import new_id
 from orchestrator.models.messages import CreateExecution
 from orchestrator.settings import KestrelSettings
@@ -148,16 +149,20 @@ def main() -> None:
     parser.add_argument(
         "--idle-after",
         type=float,
-        help="kafka.idle_after of the server (rest idle consumers; server local uses 0.5)",
+        help="kafka.idle_after of the server (default: 0.5 on the embedded broker, as "
+        "server local; 0 for none)",
     )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="kestrel-latency-"))
     with resolve_backends(work / "backends") as backends:
         settings, env = prepare(backends, work, "latency")
         env["KESTREL_KAFKA__INSTANCE_ID"] = f"latency-{uuid.uuid4().hex[:6]}"
-        if args.idle_after is not None:
-            env["KESTREL_KAFKA__IDLE_AFTER"] = str(args.idle_after)
-        print(f"kafka.idle_after: {args.idle_after}")
+        idle_after = args.idle_after
+        if idle_after is None and backends.embedded is not None:
+            idle_after = EMBEDDED_IDLE_AFTER
+        if idle_after:
+            env["KESTREL_KAFKA__IDLE_AFTER"] = str(idle_after)
+        print(f"kafka.idle_after: {idle_after or None}")
         kestrel = Path(sys.executable).parent / "kestrel"
         log = (work / "server.log").open("w")
         server = subprocess.Popen(

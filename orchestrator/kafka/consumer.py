@@ -69,7 +69,20 @@ class KafkaConsumer:
         self._closed = False
         self._lag: list[PartitionLag] = []
         self._lag_due = 0.0
-        self._gate = FetchGate(self._consumer, settings.idle_after, settings.idle_probe)
+        # The assignment and the group metadata change only in a rebalance callback or an
+        # `assign`; asking librdkafka is a request to its main thread made holding the GIL
+        # (measured: 1-7 ms on a busy machine, every other thread of the process stalled).
+        self._assignment: list[confluent_kafka.TopicPartition] | None = None
+        self._rebalancing = False  # inside a rebalance callback
+        self._metadata: Any = None
+        self._gate = FetchGate(
+            self._consumer,
+            settings.idle_after,
+            settings.idle_probe,
+            config,
+            probe_max=settings.idle_probe_max,
+            assignment=self._assigned,
+        )
         CONSUMER_LAG.register(self)
 
     def __enter__(self) -> KafkaConsumer:
@@ -100,28 +113,65 @@ class KafkaConsumer:
             on_lost: Sees partitions lost without a clean revoke; defaults to ``on_revoke``.
         """
         names = [self.topics.name(spec) for spec in topics]
-        kwargs: dict[str, Any] = {}
-        if on_assign is not None:
-            kwargs["on_assign"] = self._assign_hook(on_assign)
-        if on_revoke is not None:
-            kwargs["on_revoke"] = _plain(on_revoke)
         lost = on_lost or on_revoke
-        if lost is not None:
-            kwargs["on_lost"] = _plain(lost)
-        self._consumer.subscribe(names, **kwargs)
+        # Hooks always: they tell when the assignment changes. Where the application gave
+        # no callback, confluent-kafka assigns and revokes after the hook, as without one.
+        self._consumer.subscribe(
+            names,
+            on_assign=self._assign_hook(on_assign),
+            on_revoke=self._plain(on_revoke),
+            on_lost=self._plain(lost),
+        )
 
-    def _assign_hook(self, callback: AssignCallback) -> Callable[[Any, list[Any]], None]:
+    def _changed(self) -> None:
+        self._assignment = None
+        self._metadata = None
+
+    def _assign_hook(self, callback: AssignCallback | None) -> Callable[[Any, list[Any]], None]:
         def hook(consumer: confluent_kafka.Consumer, raw: list[Any]) -> None:
-            chosen = callback([TopicPartition.from_confluent(tp) for tp in raw])
-            if chosen is None:
-                return
-            partitions = [tp.to_confluent() for tp in chosen]
-            if self._cooperative:
-                consumer.incremental_assign(partitions)
-            else:
-                consumer.assign(partitions)
+            self._rebalancing = True
+            try:
+                if callback is None:
+                    return
+                chosen = callback([TopicPartition.from_confluent(tp) for tp in raw])
+                if chosen is None:
+                    return
+                partitions = [tp.to_confluent() for tp in chosen]
+                if self._cooperative:
+                    consumer.incremental_assign(partitions)
+                else:
+                    consumer.assign(partitions)
+            finally:
+                self._rebalancing = False
+                self._changed()
+                self._gate.touch()  # new partitions: their records are not fetched yet
 
         return hook
+
+    def _plain(self, callback: RevokeCallback | None) -> Callable[[Any, list[Any]], None]:
+        def hook(consumer: confluent_kafka.Consumer, raw: list[Any]) -> None:
+            self._rebalancing = True
+            try:
+                self._gate.release(raw)  # while still assigned, before they are unassigned
+                if callback is not None:
+                    callback([TopicPartition.from_confluent(tp) for tp in raw])
+            finally:
+                self._rebalancing = False
+                self._changed()
+
+        return hook
+
+    def _assigned(self) -> list[confluent_kafka.TopicPartition]:
+        """The assignment, asked of librdkafka once after each change.
+
+        Never kept from inside a rebalance callback: confluent-kafka assigns or revokes
+        after the callback returns when the application did not.
+        """
+        if self._rebalancing:
+            return list(self._consumer.assignment())
+        if self._assignment is None:
+            self._assignment = list(self._consumer.assignment())
+        return self._assignment
 
     def rewind(self, records: Iterable[Record]) -> None:
         """Read ``records`` again: seek each of their partitions back to its first one.
@@ -138,6 +188,7 @@ class KafkaConsumer:
 
     def assign(self, partitions: Iterable[TopicPartition]) -> None:
         """Read exactly these partitions, without group management."""
+        self._changed()
         self._consumer.assign([tp.to_confluent() for tp in partitions])
 
     def poll_batch(self, max_messages: int = 500, timeout: float = 1.0) -> list[Record]:
@@ -176,7 +227,7 @@ class KafkaConsumer:
 
     def raw_positions(self) -> list[confluent_kafka.TopicPartition]:
         """Next offsets to read on every assigned partition (confluent objects)."""
-        return list(self._consumer.position(self._consumer.assignment()))
+        return list(self._consumer.position(self._assigned()))
 
     def positions(self) -> list[TopicPartition]:
         """Next offsets to read on every assigned partition (None: nothing read yet)."""
@@ -184,11 +235,21 @@ class KafkaConsumer:
 
     def assignment(self) -> list[TopicPartition]:
         """The partitions assigned to this member."""
-        return [TopicPartition.from_confluent(tp) for tp in self._consumer.assignment()]
+        return [TopicPartition.from_confluent(tp) for tp in self._assigned()]
 
     def group_metadata(self) -> Any:
-        """Group metadata for ``KafkaProducer.send_offsets`` (exactly-once)."""
-        return self._consumer.consumer_group_metadata()
+        """Group metadata for ``KafkaProducer.send_offsets`` (exactly-once).
+
+        Asked of librdkafka once after each rebalance: it changes only then (a stale one
+        makes the transaction fail, and `forget_group_metadata` asks again).
+        """
+        if self._metadata is None:
+            self._metadata = self._consumer.consumer_group_metadata()
+        return self._metadata
+
+    def forget_group_metadata(self) -> None:
+        """Ask librdkafka for the group metadata again (after a failed transaction)."""
+        self._metadata = None
 
     def commit(self, offsets: Iterable[TopicPartition] | None = None) -> None:
         """Commit ``offsets`` (next offsets to read), or the current positions, synchronously.
@@ -232,7 +293,7 @@ class KafkaConsumer:
             return
         self._lag_due = now + LAG_REFRESH_SECONDS
         found: list[PartitionLag] = []
-        for position in self._consumer.position(self._consumer.assignment()):
+        for position in self._consumer.position(self._assigned()):
             # Cached: the high watermark of the last fetch response, no round trip.
             low, high = self._consumer.get_watermark_offsets(position, cached=True)
             if high < 0:
@@ -254,20 +315,15 @@ class KafkaConsumer:
         chosen = list(partitions)
         self._gate.app_paused.difference_update((tp.topic, tp.partition) for tp in chosen)
         self._consumer.resume([tp.to_confluent() for tp in chosen])
+        self._gate.touch()
 
     def close(self) -> None:
         """Leave the group cleanly (runs ``on_revoke``); safe to call twice."""
         if not self._closed:
             self._closed = True
             CONSUMER_LAG.unregister(self)
+            self._gate.close()
             try:
                 self._consumer.close()
             except confluent_kafka.KafkaException as exc:
                 raise ConsumeError(f"close failed: {exc}") from exc
-
-
-def _plain(callback: RevokeCallback) -> Callable[[Any, list[Any]], None]:
-    def hook(consumer: confluent_kafka.Consumer, raw: list[Any]) -> None:
-        callback([TopicPartition.from_confluent(tp) for tp in raw])
-
-    return hook

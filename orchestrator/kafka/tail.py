@@ -75,7 +75,20 @@ class TopicTail:
                     )
                 assignment.append(confluent_kafka.TopicPartition(name, partition, start))
         self._consumer.assign(assignment)
-        self._gate = FetchGate(self._consumer, settings.idle_after, settings.idle_probe)
+        # Fixed: asking librdkafka would be a request to its main thread holding the GIL.
+        self._assignment = [
+            confluent_kafka.TopicPartition(tp.topic, tp.partition) for tp in assignment
+        ]
+        self._reached: dict[tuple[str, int], int] | None = None  # ends of the last catch-up
+        self._gate = FetchGate(
+            self._consumer,
+            settings.idle_after,
+            settings.idle_probe,
+            config,
+            probe_max=settings.idle_probe_max,
+            assignment=lambda: self._assignment,
+            starts={(tp.topic, tp.partition): tp.offset for tp in assignment},
+        )
 
     def _offsets_since(
         self, name: str, partitions: list[int], since: datetime, timeout: float
@@ -117,18 +130,19 @@ class TopicTail:
         """
         deadline = time.monotonic() + timeout
         records: list[Record] = []
+        self._reached = None
+        self._gate.wake_now()  # a resting gate would wait for new records, not read these
         try:
-            ends: dict[tuple[str, int], int] = {}
-            for part in self._consumer.assignment():
-                low, high = self._consumer.get_watermark_offsets(
-                    part, timeout=timeout, cached=False
-                )
-                if high > low:
-                    ends[(part.topic, part.partition)] = high
+            # Two ListOffsets requests for all partitions (starts, ends), not two each.
+            assigned = self._assignment
+            starts = self._offsets(assigned, confluent_kafka.OFFSET_BEGINNING, timeout)
+            every_end = self._offsets(assigned, confluent_kafka.OFFSET_END, timeout)
+            ends = {where: high for where, high in every_end.items() if high > starts[where]}
             wanted = [confluent_kafka.TopicPartition(topic, p) for topic, p in ends]
             while True:
                 positions = self._consumer.position(wanted) if wanted else []
                 if all(tp.offset >= ends[(tp.topic, tp.partition)] for tp in positions):
+                    self._reached = every_end
                     return True, records
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
@@ -137,8 +151,27 @@ class TopicTail:
         except confluent_kafka.KafkaException:  # the broker did not answer: not caught up
             return False, records
 
+    def _offsets(
+        self, assigned: list[confluent_kafka.TopicPartition], at: int, timeout: float
+    ) -> dict[tuple[str, int], int]:
+        wanted = [confluent_kafka.TopicPartition(tp.topic, tp.partition, at) for tp in assigned]
+        found = self._consumer.offsets_for_times(wanted, timeout=timeout) if wanted else []
+        for part in found:
+            if part.error is not None:
+                raise confluent_kafka.KafkaException(part.error)
+        return {(part.topic, part.partition): part.offset for part in found}
+
+    def rest(self) -> None:
+        """Stop fetching until records arrive, when ``kafka.idle_after`` is set.
+
+        For a reader that reads on a schedule, right after a `catch_up` that reached the
+        end; nothing is skipped.
+        """
+        self._gate.rest_now(self._reached)
+
     def close(self) -> None:
         """Stop reading."""
+        self._gate.close()
         self._consumer.close()
 
     def __enter__(self) -> TopicTail:
