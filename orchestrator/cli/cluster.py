@@ -13,16 +13,16 @@ import os
 import signal
 import subprocess
 import sys
-import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 
 import click
 
 from orchestrator.cli.context import settings_from
 from orchestrator.cli.errors import EXIT_FAILED
 from orchestrator.cli.services import embedded_idle_after, local_security
+from orchestrator.cli.signals import StopSignals
 from orchestrator.kafka import ensure_topics
 
 _STOP_SECONDS = 60.0
@@ -130,18 +130,13 @@ def _start(members: list[Member], env: dict[str, str], home: Path) -> None:
 
 def _wait(members: list[Member]) -> Member | None:
     """Wait for a signal (None) or for a process that exits by itself (returned)."""
-    stopping = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        del signum, frame
-        stopping.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    while not stopping.wait(0.5):
+    signals = StopSignals()
+    signals.install()
+    while signals.received is None:
         for member in members:
             if member.process is not None and member.process.poll() is not None:
                 return member
+        time.sleep(0.5)  # a child's exit and a signal are both noticed at this pace
     return None
 
 

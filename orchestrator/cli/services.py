@@ -8,11 +8,9 @@ from __future__ import annotations
 import gc
 import logging
 import shlex
-import signal
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from types import FrameType
 from typing import Protocol
 
 import click
@@ -29,6 +27,7 @@ from orchestrator.cli.management import (
     start_service_command,
 )
 from orchestrator.cli.options import config_option
+from orchestrator.cli.signals import StopSignals
 from orchestrator.jsonlog import service_context
 from orchestrator.kafka import ensure_topics
 from orchestrator.kafka.idle import EMBEDDED_IDLE_AFTER
@@ -83,19 +82,16 @@ def _run_until_signal(services: list[Service]) -> None:
 
         return body
 
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        del frame
-        log.info("received signal %d, stopping", signum)
-        stopping.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    signals = StopSignals()
+    signals.install()
     threads = [threading.Thread(target=guarded(s), name=type(s).__name__) for s in services]
     for thread in threads:
         thread.start()
-    while not stopping.wait(0.5):
+    while signals.received is None and not stopping.wait(0.5):
         if not any(thread.is_alive() for thread in threads):
             break
+    if signals.received is not None:
+        log.info("received signal %d, stopping", signals.received)
     for service in services:
         service.stop()
     for thread in threads:
