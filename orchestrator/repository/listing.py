@@ -85,33 +85,26 @@ def search_page(
     query = execution_query(criteria)
     order = parse_sort(sort)
     kind = IndexKind.EXECUTION_SUMMARIES
+
+    def page_of(index: str) -> tuple[list[dict[str, Any]], int]:
+        response = client.search(
+            index=index,
+            query=query,
+            sort=order,
+            from_=start,
+            size=size,
+            track_total_hits=True,
+            ignore_unavailable=True,
+            **options,
+        ).body
+        return response.get("hits", {}).get("hits", []), total_hits(response)
+
     if _open(criteria) and _newest_first(sort):
         today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         for window in WINDOWS:
-            response = client.search(
-                index=names.covering(kind, today - window, None),
-                query=query,
-                sort=order,
-                from_=start,
-                size=size,
-                track_total_hits=True,
-                ignore_unavailable=True,
-                **options,
-            ).body
-            within = total_hits(response)
+            hits, within = page_of(names.covering(kind, today - window, None))
             # Only a full page proves the older days hold none of its rows: the statistics
             # lag the summaries by a flush, so a window holding their count may miss some.
             if within >= start + size:
-                hits = response.get("hits", {}).get("hits", [])
                 return hits, max(_total(client, names, criteria, query), within)
-    response = client.search(
-        index=names.covering(kind, criteria.start, criteria.end),
-        query=query,
-        sort=order,
-        from_=start,
-        size=size,
-        track_total_hits=True,
-        ignore_unavailable=True,
-        **options,
-    ).body
-    return response.get("hits", {}).get("hits", []), total_hits(response)
+    return page_of(names.covering(kind, criteria.start, criteria.end))

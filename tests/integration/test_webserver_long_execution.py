@@ -9,7 +9,6 @@ from ``task-runs`` as they come), the live follow (seeded from Kafka), the index
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from test_webserver_api import read_events
 from webserver_helpers import AUTH, running_services, with_auth
 
 from executor.engine.work import WHOLE_UP_TO
@@ -56,21 +56,6 @@ async def client(
     yield await aiohttp_client(create_app(context))
 
 
-async def _events(response: Any) -> list[tuple[str, Any]]:
-    """SSE events ``(id, data)`` until ``id: end``."""
-    events: list[tuple[str, Any]] = []
-    event_id = ""
-    async for raw in response.content:
-        line = raw.decode().rstrip("\n")
-        if line.startswith("id: "):
-            event_id = line[4:]
-        elif line.startswith("data: "):
-            events.append((event_id, json.loads(line[6:])))
-            if event_id == "end":
-                break
-    return events
-
-
 def _items(execution: dict[str, Any]) -> list[str]:
     return [run["value"] for run in execution["taskRunList"] if run["taskId"] == "item"]
 
@@ -97,7 +82,7 @@ async def test_every_view_of_a_long_execution_has_all_its_task_runs(
 
         # the live follow of a paused execution: its latest snapshot, completed from Kafka
         follow = await client.get(f"/api/v1/main/executions/{execution_id}/follow", headers=AUTH)
-        ((event_id, followed),) = await _events(follow)
+        ((event_id, followed),) = await read_events(follow)
         assert event_id == "end"
         assert [run["id"] for run in followed["taskRunList"]] == [
             run["id"] for run in paused["taskRunList"]
@@ -130,7 +115,7 @@ async def test_every_view_of_a_long_execution_has_all_its_task_runs(
             follow = await client.get(
                 f"/api/v1/main/executions/{execution_id}/follow", headers=AUTH
             )
-            event_id, final = (await _events(follow))[-1]
+            event_id, final = (await read_events(follow))[-1]
             assert event_id == "end"
         assert final["state"]["current"] == "SUCCESS", final["state"]
         assert len(final["taskRunList"]) == RUNS_WHEN_PAUSED + 1
