@@ -1,4 +1,10 @@
-"""The processor's `Sink`: each effect produced to its topic in the current transaction."""
+"""The processor's `Sink`: each effect produced to its topic in the current transaction.
+
+Snapshots and task runs are compacted state: only the last of a transaction counts, for
+restores and for every reader (``read_committed`` shows a transaction's records at once).
+So they are kept until `KafkaSink.flush`, and an execution changed by several events of one
+batch (a RUNNING report and its result, say) is encoded and written once.
+"""
 
 from __future__ import annotations
 
@@ -19,36 +25,50 @@ class KafkaSink(Sink):
         """
         self._send = producer.send
         self._partitions = partitions
+        self._snapshots: dict[str, tuple[Execution, bytes | None]] = {}
+        self._runs: dict[str, tuple[int, TaskRunRecord | None]] = {}
+
+    def flush(self) -> None:
+        """Produce the batch's last snapshot of each execution and of each task run."""
+        snapshots, self._snapshots = self._snapshots, {}
+        runs, self._runs = self._runs, {}
+        for key, (partition, record) in runs.items():
+            self._send(TOPICS.task_runs, key, record, partition=partition)
+        for execution, wire in snapshots.values():
+            if execution.deleted:
+                self._send(TOPICS.executions, execution.id, None)
+                continue
+            if wire is None and execution.task_run_count is not None:
+                execution = execution.header()
+            self._send(TOPICS.executions, execution.id, execution, encoded=wire)
+
+    def discard(self) -> None:
+        """Forget what was not flushed (the transaction is aborted)."""
+        self._snapshots.clear()
+        self._runs.clear()
 
     def snapshot(self, execution: Execution, wire: bytes | None) -> None:
-        """A new snapshot on ``executions``.
+        """A new snapshot on ``executions``, at `flush`.
 
         A deleted execution gets a tombstone, and so does each of its task runs on
         ``task-runs`` when it is a long one.
         """
-        if execution.deleted:
-            self._send(TOPICS.executions, execution.id, None)
-            if execution.task_run_count is not None:
-                self.task_runs(execution.id, [], [run.id for run in execution.task_run_list])
-            return
-        if wire is None and execution.task_run_count is not None:
-            execution = execution.header()
-        self._send(TOPICS.executions, execution.id, execution, encoded=wire)
+        self._snapshots[execution.id] = (execution, wire)
+        if execution.deleted and execution.task_run_count is not None:
+            self.task_runs(execution.id, [], [run.id for run in execution.task_run_list])
 
     def task_runs(
         self, execution_id: str, records: list[TaskRunRecord], removed: list[str]
     ) -> None:
-        """Task runs on ``task-runs``, on their execution's partition.
+        """Task runs on ``task-runs``, on their execution's partition, at `flush`.
 
         The runs of ``removed`` get tombstones.
         """
         partition = partition_for(execution_id, self._partitions)
         for record in records:
-            key = task_run_key(execution_id, record.task_run.id)
-            self._send(TOPICS.task_runs, key, record, partition=partition)
+            self._runs[task_run_key(execution_id, record.task_run.id)] = (partition, record)
         for run_id in removed:
-            key = task_run_key(execution_id, run_id)
-            self._send(TOPICS.task_runs, key, None, partition=partition)
+            self._runs[task_run_key(execution_id, run_id)] = (partition, None)
 
     def worker_task(self, task: WorkerTask) -> None:
         """A task run on ``worker-tasks``, keyed by task run id."""

@@ -57,7 +57,7 @@ from orchestrator.models.messages import (
     WorkerLost,
     WorkerTaskResult,
 )
-from orchestrator.models.state import utcnow
+from orchestrator.models.state import StateType, utcnow
 from orchestrator.models.trigger_commands import ExecutionEnded
 from orchestrator.secrets import secret_codec
 from orchestrator.settings import KestrelSettings
@@ -76,6 +76,11 @@ class _Incoming:
     record: Record
     event: Event | ConcurrencyMessage | None
     error: str | None = None
+
+
+def _is_running_report(incoming: _Incoming) -> bool:
+    event = incoming.event
+    return isinstance(event, WorkerTaskResult) and event.state is StateType.RUNNING
 
 
 class ExecutorProcessor:
@@ -213,8 +218,8 @@ class ExecutorProcessor:
                 self._letters += self.workers.letters
                 self.workers.letters.clear()
                 records = self._consumer.poll_batch(runtime.batch_size, runtime.poll_timeout)
+                events = self._linger([self._decode(record) for record in records])
                 now = self._clock()
-                events = [self._decode(record) for record in records]
                 self._know_flows(events)
                 wakeups = [*self.shell.due_timers(now), *self._lost_attempts(now)]
                 if records or wakeups or self._letters:
@@ -225,6 +230,29 @@ class ExecutorProcessor:
 
     def before_poll(self) -> None:
         """Called at each turn of the loop, before polling; a hook for tests (does nothing)."""
+
+    def _linger(self, events: list[_Incoming]) -> list[_Incoming]:
+        """Wait up to ``runtime.running_linger`` for more records after RUNNING reports only.
+
+        A RUNNING report alone costs a transaction and a snapshot; most tasks end within a
+        few milliseconds of it, and their result then shares the transaction. The wait ends
+        at the first record that is not a RUNNING report, so other work is not held back.
+        """
+        linger = self.settings.runtime.running_linger
+        if not events or linger <= 0 or not all(_is_running_report(each) for each in events):
+            return events
+        deadline = time.monotonic() + linger
+        room = self.settings.runtime.batch_size - len(events)
+        while room > 0:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            more = [self._decode(record) for record in self._consumer.poll_batch(room, left)]
+            events.extend(more)
+            room -= len(more)
+            if not all(_is_running_report(each) for each in more):
+                break
+        return events
 
     def _decode(self, record: Record) -> _Incoming:
         spec = self._topics.spec_of(record.topic)
@@ -273,6 +301,7 @@ class ExecutorProcessor:
                 self._sink.command(event)
             for letter in letters:
                 self._producer.send(TOPICS.dead_letters, letter.key or "", letter)
+            self._sink.flush()
             if events:
                 self._producer.send_offsets(
                     self._consumer, records=[incoming.record for incoming in events]
@@ -301,6 +330,7 @@ class ExecutorProcessor:
 
     def _abort(self) -> None:
         self.shell.rollback()
+        self._sink.discard()
         with contextlib.suppress(KafkaError):  # keep the first error
             self._producer.abort()
 

@@ -128,6 +128,10 @@ class EngineShell:
             # anomaly worth keeping, not a silent drop.
             reason = f"unknown execution {event.execution_id!r} for a '{event.type}' event"
             return Outcome(Decision(), dead_letter=reason)
+        if before is not None and event.execution_id in self._overlay.executions:
+            # Changed earlier in this batch, whose last snapshot alone is written (KafkaSink):
+            # a batch counts one seq per execution, so the written ones stay consecutive.
+            before = before.model_copy(update={"seq": before.seq - 1})
         outcome = guarded_advance(
             before, event, self.env, now=now, renderer=self.renderer, settings=self.settings
         )

@@ -263,6 +263,10 @@ class RuntimeSettings(_Section):
     """Records the executor processes in one transaction."""
     poll_timeout: float = Field(default=0.1, gt=0)
     """Seconds a service waits for records before checking its timers."""
+    running_linger: float = Field(default=0.01, ge=0)
+    """Seconds the executor waits for more records when a batch holds only workers'
+    RUNNING reports, so that a short task's RUNNING and its result share one transaction
+    (one snapshot written instead of two). 0 turns it off."""
     switch_interval: float = Field(default=0.0005, gt=0)
     """Seconds a Python thread runs before handing the interpreter to one waiting for it
     (``sys.setswitchinterval``; Python's default is 0.005). Each return from a Kafka call

@@ -17,7 +17,7 @@ from click.testing import CliRunner, Result
 
 from orchestrator.kafka import TOPICS, DeserializationError, KafkaProducer, TopicTail
 from orchestrator.models.execution import Execution
-from orchestrator.models.messages import CreateExecution, LogEntry
+from orchestrator.models.messages import CreateExecution, LogEntry, WorkerTask
 from orchestrator.settings import KestrelSettings
 
 KESTREL = Path(sys.executable).parent / "kestrel"
@@ -252,6 +252,18 @@ def submit(settings: KestrelSettings, creates: Iterable[CreateExecution]) -> lis
             ids.append(create.execution_id)
         producer.flush()
     return ids
+
+
+def worker_task_of(settings: KestrelSettings, execution_id: str, timeout: float = 60) -> WorkerTask:
+    """The first task run the executor sent to the workers for ``execution_id``."""
+    deadline = time.monotonic() + timeout
+    with TopicTail(settings, [TOPICS.worker_tasks]) as tail:
+        while time.monotonic() < deadline:
+            for record in tail.poll(timeout=0.5):
+                task = record.decoded(TOPICS.worker_tasks)
+                if task is not None and task.task_run.execution_id == execution_id:
+                    return task
+    raise AssertionError(f"no worker task for {execution_id}")
 
 
 FAST_FAILOVER = {"worker_dead_after": 4, "heartbeat_interval": 0.5}

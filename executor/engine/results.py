@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from executor.engine.labels import SYSTEM_PREFIX, merged
@@ -33,11 +34,11 @@ def apply_worker_result(work: Work, result: WorkerTaskResult) -> None:
         if attempt.state.current is StateType.RUNNING:
             return
         started = TaskRunAttempt(
-            state=attempt.state.with_state(StateType.RUNNING, result.at),
+            state=attempt.state.with_state(StateType.RUNNING, work.when(attempt.state, result.at)),
             worker_id=result.worker_id,
         )
         state = StateType.KILLING if current is StateType.KILLING else StateType.RUNNING
-        work.set_run_state(run.id, state, attempts=(*run.attempts[:-1], started))
+        work.set_run_state(run.id, state, result.at, attempts=(*run.attempts[:-1], started))
         return
     if not result.state.is_terminated:
         return
@@ -45,7 +46,14 @@ def apply_worker_result(work: Work, result: WorkerTaskResult) -> None:
     error = failure.message if failure else None
     retryable = failure.retryable if failure else True
     finish_attempt(
-        work, run, result.state, result.outputs or {}, error, result.worker_id, retryable=retryable
+        work,
+        run,
+        result.state,
+        result.outputs or {},
+        error,
+        result.worker_id,
+        retryable=retryable,
+        at=result.at,
     )
 
 
@@ -82,11 +90,13 @@ def finish_attempt(
     worker_id: str | None = None,
     *,
     retryable: bool = True,
+    at: datetime | None = None,
 ) -> None:
     """End the current attempt of ``run`` with ``outcome``, then retry or settle its state.
 
     A failure the task declared not retryable (``TaskFailedError(retryable=False)``, an
-    invalid property) ends the run whatever its retry policy says.
+    invalid property) ends the run whatever its retry policy says. ``at``: when the worker
+    saw it end (default: now).
     """
     task = work.index.task(run.task_id)
     if isinstance(task, Labels) and outcome is StateType.SUCCESS:
@@ -98,7 +108,8 @@ def finish_attempt(
             work.log(LogLevel.ERROR, error, run)
     last = run.attempts[-1]
     closed = TaskRunAttempt(
-        state=last.state.with_state(outcome, work.now), worker_id=worker_id or last.worker_id
+        state=last.state.with_state(outcome, work.when(last.state, at)),
+        worker_id=worker_id or last.worker_id,
     )
     attempts = (*run.attempts[:-1], closed)
     run = work.put_fields(run, attempts=attempts, outputs=outputs, error=error)
@@ -114,9 +125,9 @@ def finish_attempt(
         if state is StateType.WARNING and task.allow_warning:
             state = StateType.SUCCESS
     if isinstance(task, Labels) and outcome is StateType.SUCCESS:
-        _apply_labels(work, run, outputs)
+        _apply_labels(work, run, outputs, at)
         return
-    work.set_run_state(run.id, state)
+    work.set_run_state(run.id, state, at)
 
 
 def _system_labels(outputs: dict[str, Any]) -> list[str]:
@@ -124,10 +135,12 @@ def _system_labels(outputs: dict[str, Any]) -> list[str]:
     return [key for key in keys if key.startswith(SYSTEM_PREFIX)]
 
 
-def _apply_labels(work: Work, run: TaskRun, outputs: dict[str, Any]) -> None:
+def _apply_labels(
+    work: Work, run: TaskRun, outputs: dict[str, Any], at: datetime | None = None
+) -> None:
     added = [Label(key=str(item["key"]), value=str(item["value"])) for item in outputs["labels"]]
     work.labels = merged(work.labels, added)
-    work.set_run_state(run.id, StateType.SUCCESS, outputs={})
+    work.set_run_state(run.id, StateType.SUCCESS, at, outputs={})
 
 
 def schedule_retry(work: Work, run: TaskRun) -> bool:

@@ -126,12 +126,26 @@ class Work:
         """Nothing changed: the run index still describes the original snapshot; keep it."""
         keep(self.run_index, self.original.task_run_list)
 
-    def set_run_state(self, run_id: str, state: StateType, **updates: Any) -> TaskRun:
-        """Move a task run to ``state`` (history appended) and apply other field updates."""
+    def set_run_state(
+        self, run_id: str, state: StateType, at: datetime | None = None, **updates: Any
+    ) -> TaskRun:
+        """Move a task run to ``state`` (history appended) and apply other field updates.
+
+        ``at``: when it happened, by the worker's clock (default: now). It is kept between
+        the run's last change and now, so a clock skew cannot reverse a history.
+        """
         run = self.run(run_id)
-        updated = run.model_copy(update={"state": run.state.with_state(state, self.now), **updates})
+        when = self.when(run.state, at)
+        updated = run.model_copy(update={"state": run.state.with_state(state, when), **updates})
         self.put(updated)
         return updated
+
+    def when(self, state: State, at: datetime | None) -> datetime:
+        """``at`` kept between ``state``'s last change and now (None: now)."""
+        if at is None or at >= self.now:
+            return self.now
+        last = state.histories[-1].date if state.histories else None
+        return at if last is None or at > last else last
 
     def put_fields(self, run: TaskRun, **updates: Any) -> TaskRun:
         """Replace a task run by a copy with ``updates`` and return the copy."""

@@ -8,12 +8,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from runtime_helpers import SnapshotWatcher, ended, submit
+from runtime_helpers import SnapshotWatcher, ended, submit, worker_task_of
 
 from executor.processor import ExecutorProcessor
 from orchestrator.kafka import TOPICS, KafkaProducer
 from orchestrator.models.execution import new_id
-from orchestrator.models.messages import CreateExecution, WorkerTask, WorkerTaskResult
+from orchestrator.models.messages import CreateExecution, WorkerTaskResult
 from orchestrator.models.state import StateType
 from orchestrator.settings import KestrelSettings
 from orchestrator.templating import TemplateRenderer
@@ -96,7 +96,7 @@ def test_an_engine_error_fails_one_execution_and_the_executor_goes_on(
         processor.settings,
         [CreateExecution(execution_id=new_id(), namespace="kestrel.crash", flow_id="labelled")],
     )
-    task = _worker_task_of(processor.settings, broken)
+    task = worker_task_of(processor.settings, broken)
     with KafkaProducer(processor.settings) as producer:
         for state, outputs in ((StateType.RUNNING, None), (StateType.SUCCESS, {"labels": [{}]})):
             result = WorkerTaskResult(
@@ -119,16 +119,3 @@ def test_an_engine_error_fails_one_execution_and_the_executor_goes_on(
     )
     [served] = watcher.wait_for(after, ended, timeout=60).values()
     assert served.state.current is StateType.SUCCESS
-
-
-def _worker_task_of(settings: KestrelSettings, execution_id: str) -> WorkerTask:
-    from orchestrator.kafka import TopicTail
-
-    deadline = time.monotonic() + 60
-    with TopicTail(settings, [TOPICS.worker_tasks]) as tail:
-        while time.monotonic() < deadline:
-            for record in tail.poll(timeout=0.5):
-                task = record.decoded(TOPICS.worker_tasks)
-                if task is not None and task.task_run.execution_id == execution_id:
-                    return task
-    raise AssertionError(f"no worker task for {execution_id}")
