@@ -9,7 +9,7 @@ only). A flow that does not end within ``--cap`` seconds is reported as capped, 
 figures of what it did so far. It prints figures; it asserts nothing.
 
     nice .venv/bin/python bench/bigflow.py [--sizes 200,1000,2000] [--foreach 10000]
-        [--cap 300]
+        [--cap 300] [--idle-after 0.5]
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from typing import Any
 from orchestrator.backends import resolve_backends
 from orchestrator.cli.deploy import deploy_files
 from orchestrator.kafka import TOPICS, KafkaProducer, TopicTail, ensure_topics
+from orchestrator.kafka.idle import EMBEDDED_IDLE_AFTER
 from orchestrator.models.execution import new_id
 from orchestrator.models.messages import CreateExecution, KillExecution
 from orchestrator.settings import KestrelSettings, load_settings
@@ -219,6 +220,12 @@ def main() -> None:
     parser.add_argument("--sizes", default="200,1000,2000")
     parser.add_argument("--foreach", type=int, default=10_000, help="0 to skip")
     parser.add_argument("--cap", type=float, default=300, help="seconds per execution")
+    parser.add_argument(
+        "--idle-after",
+        type=float,
+        help="kafka.idle_after of the server (default: 0.5 on the embedded broker, as "
+        "server local; 0 for none)",
+    )
     args = parser.parse_args()
     sizes = [int(each) for each in args.sizes.split(",") if each]
     work = Path(tempfile.mkdtemp(prefix="kestrel-bigflow-"))
@@ -247,6 +254,12 @@ def main() -> None:
             KESTREL_MANAGEMENT__PORT="0",
             KESTREL_WEBSERVER__PORT="0",
         )
+        idle_after = args.idle_after
+        if idle_after is None and backends.embedded is not None:
+            idle_after = EMBEDDED_IDLE_AFTER
+        if idle_after:
+            env["KESTREL_KAFKA__IDLE_AFTER"] = str(idle_after)
+        print(f"kafka.idle_after: {idle_after or None}")
         kestrel = Path(sys.executable).parent / "kestrel"
         log = (work / "server.log").open("w")
         server = subprocess.Popen(

@@ -12,6 +12,7 @@ import pytest
 from runtime_helpers import SnapshotWatcher
 
 from orchestrator.backends import BackendError, Backends, resolve_backends
+from orchestrator.kafka.idle import EMBEDDED_IDLE_AFTER
 from orchestrator.settings import KafkaSettings, KestrelSettings, load_settings
 
 RUNTIME_FLOWS = Path(__file__).resolve().parent / "flows" / "runtime"
@@ -19,6 +20,15 @@ RUNTIME_FLOWS = Path(__file__).resolve().parent / "flows" / "runtime"
 
 TEST_PARTITIONS = 4
 """Partitions of test topics: enough to exercise partitioning, few enough to be quick."""
+
+
+def idle_after(backends: Backends) -> float | None:
+    """``kafka.idle_after`` on ``backends``: resting, as ``server local`` does, when embedded.
+
+    The embedded broker answers empty fetches at once (kafka/idle.py): every idle consumer
+    of every test would spin it, and the suite would pay for it on two cores.
+    """
+    return EMBEDDED_IDLE_AFTER if backends.embedded is not None else None
 
 
 def unavailable(reason: str) -> NoReturn:
@@ -44,6 +54,7 @@ def own_backend_settings(work: Path, prefix: str) -> Iterator[KestrelSettings]:
                 "bootstrap": own.kafka_bootstrap,
                 "topic_prefix": f"{prefix}.{uuid.uuid4().hex[:8]}.",
                 "partitions": TEST_PARTITIONS,
+                "idle_after": idle_after(own),
             },
             elasticsearch={"url": own.elasticsearch_url},
             storage={"base_dir": work / "storage"},
@@ -77,6 +88,7 @@ def settings(backends: Backends, topic_prefix: str, tmp_path: Path) -> KestrelSe
             "bootstrap": backends.kafka_bootstrap,
             "topic_prefix": topic_prefix,
             "partitions": TEST_PARTITIONS,
+            "idle_after": idle_after(backends),
         },
         elasticsearch={
             "url": backends.elasticsearch_url,

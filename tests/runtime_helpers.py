@@ -59,6 +59,8 @@ def service_env(settings: KestrelSettings, **runtime: Any) -> dict[str, str]:
             "KESTREL_WEBSERVER__PORT": "0",
         }
     )
+    if settings.kafka.idle_after is not None:
+        env["KESTREL_KAFKA__IDLE_AFTER"] = str(settings.kafka.idle_after)
     for key, value in runtime.items():
         env[f"KESTREL_RUNTIME__{key.upper()}"] = str(value)
     return env
