@@ -16,13 +16,14 @@ from datetime import datetime, timedelta
 from aiohttp import web
 from pydantic import Field
 
-from orchestrator.kafka import TOPICS, DeserializationError, TopicTail
+from orchestrator.kafka import TOPICS, DeserializationError
 from orchestrator.models.execution import Execution
 from orchestrator.models.state import utcnow
 from orchestrator.settings import KestrelSettings
 from orchestrator.webserver.context import context_of
 from orchestrator.webserver.models import ExecutionView, QueryModel
 from orchestrator.webserver.routes import Registry, parse_query
+from orchestrator.webserver.scoped_tail import ScopedTail
 from orchestrator.webserver.sse import EventStream
 from orchestrator.webserver.views import execution_json
 
@@ -40,12 +41,7 @@ class ExecutionFollowQuery(QueryModel):
     flow_id: str | None = None
 
 
-def in_namespace(namespace: str, wanted: str) -> bool:
-    """Whether ``namespace`` is ``wanted`` or under it (namespaces nest on dots)."""
-    return namespace == wanted or namespace.startswith(wanted.rstrip(".") + ".")
-
-
-class ExecutionsWatch:
+class ExecutionsWatch(ScopedTail):
     """New snapshots of a namespace's or flow's executions (blocking: the stream threads)."""
 
     def __init__(
@@ -56,20 +52,16 @@ class ExecutionsWatch:
         since: datetime,
     ) -> None:
         """Read every partition of ``executions`` from ``since`` on."""
-        self._namespace = namespace
-        self._flow_id = flow_id
-        self._tail = TopicTail(settings, [TOPICS.executions], from_beginning=False, since=since)
+        super().__init__(settings, TOPICS.executions, namespace, flow_id, since)
 
     def wanted(self, execution: Execution) -> bool:
         """Whether ``execution`` is in the followed namespace and flow."""
-        if self._namespace and not in_namespace(execution.namespace, self._namespace):
-            return False
-        return not self._flow_id or execution.flow_id == self._flow_id
+        return self.in_scope(execution.namespace, execution.flow_id)
 
     def poll(self, timeout: float = 0.5) -> list[Execution]:
         """The newest snapshot of each wanted execution read now, in the order read."""
         newest: dict[str, Execution] = {}
-        for record in self._tail.poll(timeout=timeout):
+        for record in self.records(timeout):
             try:
                 value = record.decoded(TOPICS.executions)
             except DeserializationError as exc:
@@ -82,10 +74,6 @@ class ExecutionsWatch:
                 newest.pop(value.id, None)  # keep the order of the latest change
                 newest[value.id] = value
         return list(newest.values())
-
-    def close(self) -> None:
-        """Stop reading."""
-        self._tail.close()
 
 
 @api.route(

@@ -14,13 +14,14 @@ from datetime import datetime, timedelta
 from aiohttp import web
 from pydantic import Field
 
-from orchestrator.kafka import TOPICS, DeserializationError, TopicTail
+from orchestrator.kafka import TOPICS, DeserializationError
 from orchestrator.models.messages import TriggerState
 from orchestrator.models.state import utcnow
 from orchestrator.settings import KestrelSettings
 from orchestrator.webserver.context import context_of
 from orchestrator.webserver.models import QueryModel
 from orchestrator.webserver.routes import Registry, parse_query
+from orchestrator.webserver.scoped_tail import ScopedTail
 from orchestrator.webserver.sse import EventStream
 from orchestrator.webserver.triggers import TriggerView, trigger_json
 
@@ -40,12 +41,7 @@ class TriggerFollowQuery(QueryModel):
     flow_id: str | None = None
 
 
-def _in_namespace(namespace: str, wanted: str) -> bool:
-    # Namespaces nest on dots, as in the search (`company` holds `company.team`).
-    return namespace == wanted or namespace.startswith(wanted.rstrip(".") + ".")
-
-
-class TriggerWatch:
+class TriggerWatch(ScopedTail):
     """New trigger states on Kafka (blocking: run it on the API's stream threads)."""
 
     def __init__(
@@ -56,19 +52,12 @@ class TriggerWatch:
         since: datetime,
     ) -> None:
         """Read every partition of ``triggers`` from ``since`` on."""
-        self._namespace = namespace
-        self._flow_id = flow_id
-        self._tail = TopicTail(settings, [TOPICS.triggers], from_beginning=False, since=since)
-
-    def _wanted(self, namespace: str, flow_id: str) -> bool:
-        if self._namespace and not _in_namespace(namespace, self._namespace):
-            return False
-        return not self._flow_id or flow_id == self._flow_id
+        super().__init__(settings, TOPICS.triggers, namespace, flow_id, since)
 
     def poll(self, timeout: float = 0.5) -> list[tuple[TriggerKey, TriggerState | None]]:
         """``(key, state)`` of the new records, oldest first; state None for a deletion."""
         found: list[tuple[TriggerKey, TriggerState | None]] = []
-        for record in self._tail.poll(timeout=timeout):
+        for record in self.records(timeout):
             try:
                 state = record.decoded(TOPICS.triggers)
             except DeserializationError as exc:
@@ -81,13 +70,9 @@ class TriggerWatch:
                 if len(parts) != 3:
                     continue
                 key = (parts[0], parts[1], parts[2])
-            if self._wanted(key[0], key[1]):
+            if self.in_scope(key[0], key[1]):
                 found.append((key, state))
         return found
-
-    def close(self) -> None:
-        """Stop reading."""
-        self._tail.close()
 
 
 def _key_json(key: TriggerKey) -> dict[str, str]:
