@@ -30,10 +30,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from throughput import rest_when_idle
+
 from orchestrator.backends import resolve_backends
 from orchestrator.cli.deploy import deploy_files
 from orchestrator.kafka import TOPICS, KafkaProducer, TopicTail, ensure_topics
-from orchestrator.kafka.idle import EMBEDDED_IDLE_AFTER
 from orchestrator.models.execution import new_id
 from orchestrator.models.messages import CreateExecution, KillExecution
 from orchestrator.settings import KestrelSettings, load_settings
@@ -254,12 +255,7 @@ def main() -> None:
             KESTREL_MANAGEMENT__PORT="0",
             KESTREL_WEBSERVER__PORT="0",
         )
-        idle_after = args.idle_after
-        if idle_after is None and backends.embedded is not None:
-            idle_after = EMBEDDED_IDLE_AFTER
-        if idle_after:
-            env["KESTREL_KAFKA__IDLE_AFTER"] = str(idle_after)
-        print(f"kafka.idle_after: {idle_after or None}")
+        rest_when_idle(env, backends, args.idle_after)
         kestrel = Path(sys.executable).parent / "kestrel"
         log = (work / "server.log").open("w")
         server = subprocess.Popen(

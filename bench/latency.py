@@ -22,11 +22,10 @@ import time
 import uuid
 from pathlib import Path
 
-from throughput import NAMESPACE, percentile, prepare
+from throughput import NAMESPACE, percentile, prepare, rest_when_idle
 
 from orchestrator.backends import resolve_backends
 from orchestrator.kafka import TOPICS, KafkaProducer, TopicTail
-from orchestrator.kafka.idle import EMBEDDED_IDLE_AFTER
 from orchestrator.models.execution import new_id
 from orchestrator.models.messages import CreateExecution
 from orchestrator.settings import KestrelSettings
@@ -157,12 +156,7 @@ def main() -> None:
     with resolve_backends(work / "backends") as backends:
         settings, env = prepare(backends, work, "latency")
         env["KESTREL_KAFKA__INSTANCE_ID"] = f"latency-{uuid.uuid4().hex[:6]}"
-        idle_after = args.idle_after
-        if idle_after is None and backends.embedded is not None:
-            idle_after = EMBEDDED_IDLE_AFTER
-        if idle_after:
-            env["KESTREL_KAFKA__IDLE_AFTER"] = str(idle_after)
-        print(f"kafka.idle_after: {idle_after or None}")
+        rest_when_idle(env, backends, args.idle_after)
         kestrel = Path(sys.executable).parent / "kestrel"
         log = (work / "server.log").open("w")
         server = subprocess.Popen(

@@ -26,6 +26,7 @@ from pathlib import Path
 from orchestrator.backends import Backends, resolve_backends
 from orchestrator.cli.deploy import deploy_files
 from orchestrator.kafka import TOPICS, KafkaProducer, TopicTail, ensure_topics
+from orchestrator.kafka.idle import EMBEDDED_IDLE_AFTER
 from orchestrator.models.execution import Execution, new_id
 from orchestrator.models.messages import CreateExecution
 from orchestrator.repository.admin import make_client, names_for
@@ -80,6 +81,19 @@ def prepare(backends: Backends, work: Path, name: str) -> tuple[KestrelSettings,
         KESTREL_WEBSERVER__PORT="0",
     )
     return settings, env
+
+
+def rest_when_idle(env: dict[str, str], backends: Backends, requested: float | None) -> None:
+    """Set the server's ``kafka.idle_after`` in ``env`` and print it.
+
+    ``requested`` None: 0.5 s on the embedded broker, as ``server local`` does; 0: none.
+    """
+    idle_after = requested
+    if idle_after is None and backends.embedded is not None:
+        idle_after = EMBEDDED_IDLE_AFTER
+    if idle_after:
+        env["KESTREL_KAFKA__IDLE_AFTER"] = str(idle_after)
+    print(f"kafka.idle_after: {idle_after or None}")
 
 
 def submit(settings: KestrelSettings, flow_id: str, count: int) -> list[str]:
