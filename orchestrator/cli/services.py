@@ -336,7 +336,9 @@ def local_command(
         click.echo(f"Kafka listens on {backends.kafka_bootstrap}")
         click.echo(f"Elasticsearch listens on {backends.elasticsearch_url}")
         click.echo("From another terminal:")
-        for line in export_lines(backends.kafka_bootstrap, backends.elasticsearch_url, home):
+        for line in export_lines(
+            backends.kafka_bootstrap, backends.elasticsearch_url, home, settings.kafka.idle_after
+        ):
             click.echo(f"  {line}")
         ensure_topics(settings)
         services = build_services(
@@ -361,17 +363,24 @@ def embedded_idle_after(settings: KestrelSettings, backends: Backends) -> float 
     return EMBEDDED_IDLE_AFTER
 
 
-def export_lines(kafka: str, elasticsearch: str, home: Path) -> list[str]:
+def export_lines(
+    kafka: str, elasticsearch: str, home: Path, idle_after: float | None = None
+) -> list[str]:
     """The shell lines pointing another terminal at this local server's backends.
 
-    The key file's path is absolute, so the lines work from any directory.
+    The key file's path is absolute, so the lines work from any directory. ``idle_after``:
+    the embedded broker's resting consumers, which the other terminal's services need too
+    (they could not tell that broker from a real one).
     """
     key_file = shlex.quote(str((home / "secret.key").resolve()))
-    return [
+    lines = [
         f"export KESTREL_KAFKA_BOOTSTRAP={kafka}",
         f"export KESTREL_ELASTICSEARCH_URL={elasticsearch}",
         f"export KESTREL_SECURITY__SECRET_KEY=$(cat {key_file})",
     ]
+    if idle_after is not None:
+        lines.append(f"export KESTREL_KAFKA__IDLE_AFTER={idle_after}")
+    return lines
 
 
 def local_security(settings: KestrelSettings, home: Path) -> SecuritySettings:

@@ -68,3 +68,11 @@ def test_server_local_export_line_has_an_absolute_path(tmp_path: Path, monkeypat
     lines = export_lines("127.0.0.1:9092", "http://127.0.0.1:9200", Path(".kestrel/data"))
     secret = next(line for line in lines if "SECRET_KEY" in line)
     assert f"$(cat {tmp_path / '.kestrel/data/secret.key'})" in secret
+    assert not any("IDLE_AFTER" in line for line in lines)
+
+
+def test_server_local_export_lines_rest_the_other_terminals_consumers() -> None:
+    from orchestrator.cli.services import export_lines
+
+    lines = export_lines("127.0.0.1:9092", "http://127.0.0.1:9200", Path("data"), 0.5)
+    assert lines[-1] == "export KESTREL_KAFKA__IDLE_AFTER=0.5"
