@@ -26,7 +26,7 @@ from throughput import NAMESPACE, percentile, prepare, rest_when_idle
 
 from orchestrator.backends import resolve_backends
 from orchestrator.kafka import TOPICS, KafkaProducer, TopicTail
-from orchestrator.models.execution import new_id
+from orchestrator.models.execution import Execution, new_id
 from orchestrator.models.messages import CreateExecution
 from orchestrator.settings import KestrelSettings
 
@@ -39,6 +39,8 @@ class Observer(threading.Thread):
     def __init__(self, settings: KestrelSettings) -> None:
         super().__init__(daemon=True)
         self.ended: dict[str, float] = {}
+        self.ended_wall: dict[str, float] = {}
+        self.final: dict[str, Execution] = {}
         self.failed: set[str] = set()
         self.changed = threading.Condition()
         self._tail = TopicTail(settings, [TOPICS.executions])
@@ -52,7 +54,10 @@ class Observer(threading.Thread):
                 execution = record.decoded(TOPICS.executions)
                 if execution is None or not execution.state.current.is_terminated:
                     continue
-                self.ended.setdefault(execution.id, now)
+                if execution.id not in self.ended:
+                    self.ended[execution.id] = now
+                    self.ended_wall[execution.id] = time.time()
+                    self.final[execution.id] = execution
                 if execution.state.current.value != "SUCCESS":
                     self.failed.add(execution.id)
             if records:
@@ -75,25 +80,60 @@ class Observer(threading.Thread):
         self._tail.close()
 
 
-def open_loop(settings: KestrelSettings, observer: Observer, rate: float, seconds: float) -> None:
-    """Submit ``rate`` executions a second for ``seconds``; print latencies and the rate."""
+def explain(observer: Observer, sent_wall: dict[str, float], slowest: int) -> None:
+    """Print where the time of the ``slowest`` executions went, step by step.
+
+    From the dates in the terminal snapshot (the executor's and the workers' clocks, the
+    same machine's here): submit -> the executor's Create, each task run's CREATED ->
+    RUNNING (the executor's commit, the worker's fetch) -> end (the worker), the next
+    step's start (the result back at the executor), the end -> observed (the commit, the
+    observer's fetch).
+    """
+    ranked = sorted(
+        (observer.ended_wall[i] - sent_wall[i], i) for i in sent_wall if i in observer.final
+    )
+    for total, execution_id in reversed(ranked[-slowest:]):
+        execution = observer.final[execution_id]
+        marks = [("submit", sent_wall[execution_id])]
+        marks.append(("created", execution.state.histories[0].date.timestamp()))
+        for run in execution.task_run_list:
+            for entry in run.state.histories:
+                marks.append((f"{run.task_id}.{entry.state.value}", entry.date.timestamp()))
+        ended = execution.state.histories[-1]
+        marks.append((ended.state.value, ended.date.timestamp()))
+        marks.append(("observed", observer.ended_wall[execution_id]))
+        steps = "  ".join(
+            f"{name} +{(at - marks[index][1]) * 1000:.0f}"
+            for index, (name, at) in enumerate(marks[1:])
+        )
+        print(f"    {total * 1000:5.0f} ms: {steps}")
+
+
+def open_loop(
+    producer: KafkaProducer, observer: Observer, rate: float, seconds: float, slowest: int = 0
+) -> None:
+    """Submit ``rate`` executions a second for ``seconds``; print latencies and the rate.
+
+    One producer serves every rate, the warm-up's included: a new idempotent producer holds
+    its first record for 500 ms (orchestrator/kafka/commands.py), which is not the server's
+    latency. ``slowest``: also print where the time of that many of the slowest went.
+    """
     count = max(1, int(rate * seconds))
     sent: dict[str, float] = {}
-    with KafkaProducer(settings) as producer:
-        start = time.monotonic()
-        for index in range(count):
-            due = start + index / rate
-            pause = due - time.monotonic()
-            if pause > 0:
-                time.sleep(pause)  # the arrival schedule itself, not a wait for a result
-            create = CreateExecution(
-                execution_id=new_id(), namespace=NAMESPACE, flow_id="two-tasks"
-            )
-            producer.send(TOPICS.execution_commands, create.execution_id, create)
-            producer.poll(0)
-            sent[create.execution_id] = time.monotonic()
-        producer.flush()
-        span = time.monotonic() - start
+    sent_wall: dict[str, float] = {}
+    start = time.monotonic()
+    for index in range(count):
+        due = start + index / rate
+        pause = due - time.monotonic()
+        if pause > 0:
+            time.sleep(pause)  # the arrival schedule itself, not a wait for a result
+        create = CreateExecution(execution_id=new_id(), namespace=NAMESPACE, flow_id="two-tasks")
+        producer.send(TOPICS.execution_commands, create.execution_id, create)
+        producer.poll(0)
+        sent[create.execution_id] = time.monotonic()
+        sent_wall[create.execution_id] = time.time()
+    producer.flush()
+    span = time.monotonic() - start
     ids = list(sent)
     finished = observer.wait_for(ids, timeout=300)
     latencies = [(observer.ended[i] - sent[i]) * 1000 for i in ids if i in observer.ended]
@@ -105,6 +145,8 @@ def open_loop(settings: KestrelSettings, observer: Observer, rate: float, second
         f"(n={len(latencies)}, failed {failed}{'' if finished else ', SOME DID NOT END'})",
         flush=True,
     )
+    if slowest:
+        explain(observer, sent_wall, slowest)
 
 
 def thread_cpu(pid: int) -> dict[str, float]:
@@ -146,6 +188,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="per rate")
     parser.add_argument("--idle", type=float, default=10.0, help="idle CPU window, seconds")
     parser.add_argument(
+        "--explain", type=int, default=0, help="per rate, where the N slowest spent their time"
+    )
+    parser.add_argument(
         "--idle-after",
         type=float,
         help="kafka.idle_after of the server (default: 0.5 on the embedded broker, as "
@@ -164,10 +209,11 @@ def main() -> None:
         )
         observer = Observer(settings)
         observer.start()
+        producer = KafkaProducer(settings)
         try:
-            open_loop(settings, observer, rate=5, seconds=4)  # warm-up, printed too
+            open_loop(producer, observer, rate=5, seconds=4)  # warm-up, printed too
             for rate in (float(each) for each in args.rates.split(",")):
-                open_loop(settings, observer, rate, args.seconds)
+                open_loop(producer, observer, rate, args.seconds, args.explain)
             observer.stop()
             processes = {"server": server.pid}
             broker = backends.embedded.pid if backends.embedded else None
@@ -176,6 +222,7 @@ def main() -> None:
             time.sleep(3)  # let the last batches and index flushes settle before measuring
             idle_cpu(processes, args.idle)
         finally:
+            producer.close()
             server.terminate()
             server.wait(60)
     print(f"(server log: {work / 'server.log'})")

@@ -15,7 +15,7 @@ from typing import Any
 
 from click.testing import CliRunner, Result
 
-from orchestrator.kafka import TOPICS, DeserializationError, KafkaProducer, TopicTail
+from orchestrator.kafka import TOPICS, DeserializationError, TopicTail, send_commands
 from orchestrator.models.execution import Execution
 from orchestrator.models.messages import CreateExecution, LogEntry, WorkerTask
 from orchestrator.settings import KestrelSettings
@@ -247,13 +247,9 @@ def ended(execution: Execution) -> bool:
 
 def submit(settings: KestrelSettings, creates: Iterable[CreateExecution]) -> list[str]:
     """Publish Create commands; return their execution ids."""
-    ids = []
-    with KafkaProducer(settings) as producer:
-        for create in creates:
-            producer.send(TOPICS.execution_commands, create.execution_id, create)
-            ids.append(create.execution_id)
-        producer.flush()
-    return ids
+    records = [(create.execution_id, create) for create in creates]
+    send_commands(settings, TOPICS.execution_commands, records)
+    return [execution_id for execution_id, _ in records]
 
 
 def worker_task_of(settings: KestrelSettings, execution_id: str, timeout: float = 60) -> WorkerTask:

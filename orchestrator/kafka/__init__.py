@@ -2,6 +2,7 @@
 
 from orchestrator.kafka._logging import LIBRDKAFKA_LOGGER
 from orchestrator.kafka.admin import TopicDescription, describe_topics, ensure_topics
+from orchestrator.kafka.commands import send_command, send_commands
 from orchestrator.kafka.consumer import AssignCallback, KafkaConsumer, RevokeCallback
 from orchestrator.kafka.errors import (
     BrokerUnreachableError,
@@ -72,4 +73,6 @@ __all__ = [
     "partition_for",
     "previous_incarnation",
     "read_topic_to_end",
+    "send_command",
+    "send_commands",
 ]

@@ -185,11 +185,18 @@ class KafkaProducer:
         Raises:
             ProduceError: This record failed, or was not acknowledged within ``timeout``.
         """
-        name = self.topics.name(topic)
+        self.deliver_to(self.topics.name(topic), key, encode(value), timeout)
+
+    def deliver_to(self, name: str, key: str, data: bytes, timeout: float) -> None:
+        """`deliver` an encoded record to the topic of full name ``name``.
+
+        Raises:
+            ProduceError: This record failed, or was not acknowledged within ``timeout``.
+        """
         outcome = _Delivery()
         try:
             self._producer.produce(
-                name, key=encode_key(key), value=encode(value), on_delivery=outcome.report
+                name, key=encode_key(key), value=data, on_delivery=outcome.report
             )
         except BufferError:
             raise ProduceError(name, "local queue full (broker too slow?)", key=key) from None

@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from orchestrator.kafka import TOPICS, KafkaProducer, partition_for, read_topic_to_end
+from orchestrator.kafka import TOPICS, partition_for, read_topic_to_end
+from orchestrator.kafka import send_command as send_one
 from orchestrator.models.flow import Flow
 from orchestrator.models.labels import Label
 from orchestrator.models.messages import FlowRecord, TriggerState
@@ -60,9 +61,7 @@ def find_trigger(
 def send_command(settings: KestrelSettings, command: TriggerCommand) -> None:
     """Produce ``command`` to ``trigger-commands`` under its trigger's key."""
     key = trigger_key(command.namespace, command.flow_id, command.trigger_id)
-    with KafkaProducer(settings) as producer:
-        producer.send(TOPICS.trigger_commands, key, command)
-        producer.flush()
+    send_one(settings, TOPICS.trigger_commands, key, command)
 
 
 def set_enabled(

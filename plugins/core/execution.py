@@ -121,7 +121,7 @@ class Resume(RunnableTask):
 
     def run(self, ctx: RunContext) -> dict[str, Any] | None:
         """Send the resume command."""
-        from orchestrator.kafka import TOPICS, KafkaProducer
+        from orchestrator.kafka import TOPICS, send_command
         from orchestrator.models.messages import ResumeExecution
         from orchestrator.settings import load_settings
 
@@ -133,9 +133,7 @@ class Resume(RunnableTask):
         inputs = ctx.render(self.inputs, "inputs")
         command = ResumeExecution(execution_id=target, inputs=inputs)
         try:
-            with KafkaProducer(load_settings()) as producer:
-                producer.send(TOPICS.execution_commands, target, command)
-                producer.flush()
+            send_command(load_settings(), TOPICS.execution_commands, target, command)
         except Exception as exc:  # the Kafka wrappers' typed errors, worded for the task
             raise TaskFailedError(f"cannot send the resume of {target}: {exc}") from exc
         ctx.logger.info(f"asked execution {target} to resume")

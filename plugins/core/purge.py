@@ -222,16 +222,13 @@ def _purge_files(ctx: RunContext, namespace: str, flow_id: str, execution_id: st
 
 
 def _delete_executions(ctx: RunContext, execution_ids: list[str]) -> None:
-    from orchestrator.kafka import TOPICS, KafkaProducer
+    from orchestrator.kafka import TOPICS, send_commands
     from orchestrator.models.messages import DeleteExecution
     from orchestrator.settings import load_settings
 
     try:
-        with KafkaProducer(load_settings()) as producer:
-            for execution_id in execution_ids:
-                command = DeleteExecution(execution_id=execution_id)
-                producer.send(TOPICS.execution_commands, execution_id, command)
-            producer.flush()
+        commands = [(each, DeleteExecution(execution_id=each)) for each in execution_ids]
+        send_commands(load_settings(), TOPICS.execution_commands, commands)
     except Exception as exc:  # the Kafka wrappers' typed errors, worded for the task
         raise TaskFailedError(f"cannot send the deletion of executions: {exc}") from exc
 
