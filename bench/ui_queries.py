@@ -50,7 +50,7 @@ from indexer.service import Indexer
 from orchestrator.backends import Backends, resolve_backends
 from orchestrator.kafka import TOPICS, KafkaProducer, ensure_topics
 from orchestrator.models import Execution, State, StateType, TaskRun, TaskRunAttempt
-from orchestrator.repository import Repositories
+from orchestrator.repository import ExecutionFilter, Repositories
 from orchestrator.repository.errors import SearchUnavailableError
 from orchestrator.settings import KestrelSettings, load_settings
 from orchestrator.webserver.app import build_context, create_app
@@ -146,6 +146,30 @@ QUERIES: list[tuple[str, str, str]] = [
     ("executions, one flow", "GET", "/executions/search?size=25&namespace=bench.ops&flowId=flow-1"),
     ("executions, last 24 h", "GET", "/executions/search?size=25&startDate={day_ago}"),
     ("executions, free text", "GET", "/executions/search?size=25&q=flow-7"),
+    ("executions, one namespace", "GET", "/executions/search?size=25&namespace=bench.ops"),
+    ("executions, a label", "GET", "/executions/search?size=25&labels=team:data"),
+    # What the executions page sends by default: the last 7 days (its `range` URL state).
+    ("UI list (7 days), page 1", "GET", "/executions/search?size=25&startDate={week_ago}"),
+    (
+        "UI list (7 days), page 200",
+        "GET",
+        "/executions/search?size=25&page=200&startDate={week_ago}",
+    ),
+    (
+        "UI list (7 days), free text",
+        "GET",
+        "/executions/search?size=25&q=flow-7&startDate={week_ago}",
+    ),
+    (
+        "UI list (7 days), a label",
+        "GET",
+        "/executions/search?size=25&labels=team:data&startDate={week_ago}",
+    ),
+    (
+        "UI list (7 days), FAILED",
+        "GET",
+        "/executions/search?size=25&state=FAILED&startDate={week_ago}",
+    ),
     ("dashboard, one request (the page's)", "GET", "/stats/dashboard?startDate={week_ago}"),
     ("dashboard, 30 days, one request", "GET", "/stats/dashboard?startDate={month_ago}"),
     # The five requests the dashboard page sent before /stats/dashboard, for comparison.
@@ -197,10 +221,11 @@ async def measure(settings: KestrelSettings, rounds: int) -> None:
             print(f"{name:<38} {median_ms:>7.0f} ms {max(times) * 1000:>6.0f} ms  {summary}")
     await runner.cleanup()
     # The same first page straight from Elasticsearch: how much of the answer is the search.
+    last_week = ExecutionFilter(start=now - timedelta(days=7))
     with Repositories.from_settings(settings) as repos:
         for name, call in (
             ("Elasticsearch alone: list page 1", lambda: repos.executions.find(page=1, size=25)),
-            ("Elasticsearch alone: count", repos.executions.count),
+            ("Elasticsearch alone: count, 7 days", lambda: repos.executions.count(last_week)),
         ):
             times = []
             for _ in range(rounds):
@@ -211,40 +236,22 @@ async def measure(settings: KestrelSettings, rounds: int) -> None:
             print(f"{name:<38} {median_ms:>7.0f} ms {max(times) * 1000:>6.0f} ms")
 
 
-def footprint(backends: Backends, settings: KestrelSettings, count: int) -> None:
-    """The embedded server's memory and data file, and what each kind of document takes."""
+def footprint(backends: Backends, count: int, when: str) -> None:
+    """The embedded server's resident memory and data file (nothing asked of the server:
+    even ``_cat/indices`` reads every document there)."""
     embedded = backends.embedded
     if embedded is None or embedded.pid is None:
         return
-    status = Path(f"/proc/{embedded.pid}/status")
-    rss_kb = next(
-        (int(line.split()[1]) for line in status.read_text().splitlines() if "VmRSS" in line), 0
-    )
+    status = Path(f"/proc/{embedded.pid}/status").read_text()
+    rss_kb = next((int(line.split()[1]) for line in status.splitlines() if "VmRSS" in line), 0)
     data = embedded.data_dir / "elasticsearch.json"
     size = data.stat().st_size if data.exists() else 0
     print(
-        f"embedded server: {rss_kb / 1024:.0f} MB resident, elasticsearch.json {size / 1e6:.0f} MB"
-        f" ({rss_kb * 1024 / max(count, 1) / 1000:.0f} KB and {size / max(count, 1) / 1000:.1f} KB"
-        " per execution)"
+        f"embedded server {when}: {rss_kb / 1024:.0f} MB resident, elasticsearch.json"
+        f" {size / 1e6:.0f} MB ({rss_kb * 1024 / max(count, 1) / 1000:.0f} KB and"
+        f" {size / max(count, 1) / 1000:.1f} KB per execution)",
+        flush=True,
     )
-    with Repositories.from_settings(settings) as repos:
-        rows = repos.client.cat.indices(index=f"{repos.names.prefix}*", format="json").body
-    kinds: dict[str, list[int]] = {}
-    for row in rows:
-        kind = row["index"].removeprefix(repos.names.prefix).rsplit("-", 1)[0]
-        figures = kinds.setdefault(kind, [0, 0])
-        figures[0] += int(row.get("docs.count") or 0)
-        figures[1] += _bytes(str(row.get("store.size") or "0b"))
-    for kind, (docs, stored) in sorted(kinds.items()):
-        print(f"  {kind:<22} {docs:>8} documents {stored / 1e6:>8.1f} MB")
-
-
-def _bytes(text: str) -> int:
-    units = {"kb": 1e3, "mb": 1e6, "gb": 1e9, "b": 1}
-    for unit, factor in units.items():
-        if text.endswith(unit):
-            return int(float(text.removesuffix(unit)) * factor)
-    return 0
 
 
 def main() -> None:
@@ -268,7 +275,8 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     with (
         tempfile.TemporaryDirectory(prefix="kestrel-bench-") as tmp,
-        resolve_backends(Path(os.environ.get("BENCH_DIR") or tmp)) as backends,
+        # Loading 100,000 executions' data files again takes the embedded server a while.
+        resolve_backends(Path(os.environ.get("BENCH_DIR") or tmp), timeout=600) as backends,
     ):
         run = args.run_id or uuid.uuid4().hex[:8]
         settings = load_settings(
@@ -278,7 +286,11 @@ def main() -> None:
                 "partitions": 4,
                 "instance_id": f"ui-bench-{run}",
             },
-            elasticsearch={"url": backends.elasticsearch_url, "index_prefix": f"bench-{run}-"},
+            elasticsearch={
+                "url": backends.elasticsearch_url,
+                "index_prefix": f"bench-{run}-",
+                "request_timeout": 120,  # the figures of slow requests too, not time-outs
+            },
             indexer={"group_id": f"bench-{run}", "instance_id": f"bench-{run}", "batch_size": 2000},
             storage={"base_dir": Path(tmp) / "storage"},
             webserver={"auth": {"enabled": False}},
@@ -286,8 +298,9 @@ def main() -> None:
         ensure_topics(settings)
         if not args.skip_index:
             index(settings, args.executions, produce=not args.no_produce)
-        footprint(backends, settings, args.executions)
+        footprint(backends, args.executions, "before the queries")
         asyncio.run(measure(settings, args.rounds))
+        footprint(backends, args.executions, "after the queries")
 
 
 if __name__ == "__main__":
