@@ -10,7 +10,7 @@ server, and grows with every execution on a real cluster too).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -84,7 +84,10 @@ def dashboard(repositories: Repositories, query: DashboardQuery) -> dict[str, An
     Days are whole UTC days: the first and last day of the range count all their executions.
     """
     start, end = date_range(query)
-    documents = statistics(repositories, _request(query, start, end))
+    # Without the latest durations (a hundred per document, most of the bytes read): only
+    # the last days hold the newest ones (``_recent``).
+    request = {**_request(query, start, end), "source_excludes": ["latest"]}
+    documents = statistics(repositories, request)
     first, last = start.date(), end.date()
     in_range = [d for d in documents if first.isoformat() <= str(d["day"])[:10] <= last.isoformat()]
     live = {
@@ -96,8 +99,35 @@ def dashboard(repositories: Repositories, query: DashboardQuery) -> dict[str, An
         "failingFlows": failing_flows(in_range, query.failing),
         "running": live[StateType.RUNNING],
         "queued": live[StateType.QUEUED],
-        "durationsMs": latest_durations(in_range, query.sample),
+        "durationsMs": latest_durations(_recent(repositories, query, start, end), query.sample),
     }
+
+
+def _recent(
+    repositories: Repositories, query: DashboardQuery, start: datetime, end: datetime
+) -> list[dict[str, Any]]:
+    """The statistics documents holding the range's ``sample`` latest durations.
+
+    A day's documents keep durations of executions started that day only, so once the last
+    days of the range hold ``sample`` of them, no older day holds a newer one: read the last
+    day, then the last 4, 16... days, until they hold enough or cover the range.
+    """
+    if query.sample == 0:
+        return []
+    span = 1
+    while True:
+        since = max(start, end - timedelta(days=span - 1))
+        request = {
+            **search_request(scope(query.namespace, query.flow_id), [days_of_range(since, end)]),
+            "source_includes": ["day", "latest"],
+        }
+        found = statistics(repositories, request)
+        if (
+            since.date() <= start.date()
+            or sum(len(d.get("latest", [])) for d in found) >= query.sample
+        ):
+            return found
+        span *= 4
 
 
 @api.route(
