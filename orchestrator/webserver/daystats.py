@@ -73,9 +73,13 @@ def in_range(
     namespace: str | None = None,
     flow_id: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The statistics documents of the range's days, for a namespace or flow when given."""
+    """The statistics documents of the range's days, for a namespace or flow when given.
+
+    Without their latest durations: a hundred per document, most of the bytes, and only the
+    dashboard's sample needs them.
+    """
     request = search_request(scope(namespace, flow_id), [days_of_range(start, end)])
-    return statistics(repositories, request)
+    return statistics(repositories, {**request, "source_excludes": ["latest"]})
 
 
 def failing_flows(documents: list[dict[str, Any]], size: int) -> list[dict[str, Any]]:
