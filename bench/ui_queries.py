@@ -7,13 +7,48 @@ serves the API in this process and times each page's requests (median and max of
 rounds, wall-clock, from the client). Prints figures; asserts nothing.
 
 The list and the dashboard read the daily execution summaries and the per-day statistics
-(``orchestrator/repository/summaries.py``). Measured on a loaded 2-core machine, old code
-against new on the same data: at 11,000 executions (medians through the API) the list took
-3.9-5.7 s and the dashboard 8.8 s before, 41-219 ms and 161 ms (30 days: 385 ms) after;
-at 70,000 (the repository calls alone; the embedded server needed 8 GB and stalled on its
-way to 100,000) the first page 39 s -> 149 ms, FAILED 11.7 s -> 119 ms, the dashboard
-17.5 s -> 136 ms (7 days) and 21.7 s -> 377 ms (30 days). Free text and deep pages still
-read every summary (11,000: 0.7 s and 1 s).
+(``orchestrator/repository/summaries.py``). Earlier figures (loaded 2-core machine, old code
+against new on the same data): at 11,000 executions the list took 3.9-5.7 s and the
+dashboard 8.8 s before, 41-219 ms and 161 ms after; at 70,000 the first page 39 s -> 149 ms,
+the dashboard 17.5 s -> 136 ms. The embedded server then needed 8 GB at 70,000 and stalled.
+
+Why, measured on the embedded server (noida-db 0.2.3, one process for Kafka and
+Elasticsearch): it holds every document in memory at about 25 times its JSON size (20,000
+executions loaded from disk: an execution document 57 KB, a task-run document 17.6 KB, a
+summary 8 KB); the first search of an index builds more per document and keeps it (+85 KB
+per execution document); every write saves the whole store again (0.8 s of CPU per 100 MB
+of ``elasticsearch.json``); and a search reads every document of the indices it names. So
+what the indexer writes per execution and how often it re-reads sets the ceiling. Fixed:
+task-run documents of executions that never went long are slim (their execution document
+holds the attempts, histories and outputs; 17.6 -> 7.6 KB of memory each, 836 -> 427 bytes
+of JSON); while catching up the day statistics (a read of every summary of the touched
+days: 40 s at 85,000 over 30 days) are computed no more than a quarter of the time; this
+benchmark waits on the indexer's own counters instead of counting every summary twice a
+second.
+
+100,000 executions, 2026-12-07, on the shared 2-core machine: produced in 13 s, indexed and
+searchable in 932 s (a load average of 5-12 from other work for most of it; two 30 s
+time-outs of the server near the end, retried). The server: 10.2 GB resident after indexing,
+8.8 GB after loading its files again, 10.3 GB after the queries; ``elasticsearch.json``
+406 MB (4.1 KB per execution). Medians of 3 through the API, quiet machine (load < 1):
+
+    list, page 1 / page 200 (all time)           253 / 151 ms
+    FAILED / one flow / one namespace / 24 h     152 / 163 / 214 / 121 ms
+    UI list, last 7 days (its default): page 1 / page 200 / free text / a label / FAILED
+                                                 292 / 331 / 416 / 405 / 345 ms
+                       (one search of the 7 days: 399 / 392 / 581 / 337 / 374 ms)
+    dashboard, 7 / 30 days (one request)         130 / 152 ms
+    daily stats 7 / 30 days, failing flows, per-flow daily, summary
+                                                 60 / 91, 94, 112, 47 ms
+
+Before this work, the same data, old code (medians of 2, machine partly loaded): dashboard
+596 ms / 2.2 s (7 / 30 days), daily stats 1.7 s / 8.8 s, failing flows 12.1 s, per-flow
+daily 6.3 s, summary 2.7 s. A range sorted newest first is now read from its last day
+first (the figures in brackets: one search of all its days, the same quiet machine; a label
+matching nothing pays the extra search). Still reading every summary, so seconds at 100,000 on this
+server: free text and labels over all time (2.1 s, 3.8 s) and a search whose matches are
+fewer than a page over all time (``state=RUNNING``: 3.9 s); the UI sends them with its
+7-day range.
 
     python bench/ui_queries.py [--executions 100000] [--rounds 5]
 
