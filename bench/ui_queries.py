@@ -27,10 +27,13 @@ benchmark waits on the indexer's own counters instead of counting every summary 
 second.
 
 100,000 executions, 2026-12-07, on the shared 2-core machine: produced in 13 s, indexed and
-searchable in 932 s (a load average of 5-12 from other work for most of it; two 30 s
-time-outs of the server near the end, retried). The server: 10.2 GB resident after indexing,
-8.8 GB after loading its files again, 10.3 GB after the queries; ``elasticsearch.json``
-406 MB (4.1 KB per execution). Medians of 3 through the API, quiet machine (load < 1):
+searchable in 932 s (a load average of 5-12 from other work; two 30 s time-outs of the
+server near the end, retried), and in 548 s with day statistics at most a quarter of the
+time (load 5-6, no time-out). The server: 10.2 GB resident after indexing, 8.8 GB after
+loading its files again, 10.3 GB after the queries; ``elasticsearch.json`` 406 MB (4.1 KB
+per execution). Right after indexing, the first request of each kind took 0.1-7 s (one
+round, load 5: the server builds its structures of an index at its first search). Medians
+of 3 through the API after loading the files again, quiet machine (load < 1):
 
     list, page 1 / page 200 (all time)           253 / 151 ms
     FAILED / one flow / one namespace / 24 h     152 / 163 / 214 / 121 ms
