@@ -320,7 +320,8 @@ class IndexerSettings(_Section):
     stats_interval: float = Field(default=10.0, ge=0)
     """While catching up (flushes of full batches), seconds between two computations of the
     per-day execution statistics; the offsets of the flushes in between are committed with
-    them. Caught up, they are computed at every flush."""
+    them; never sooner than three times the last computation's duration (so at most a
+    quarter of the time goes to them). Caught up, they are computed at every flush."""
     retry_initial_backoff: float = Field(default=0.5, gt=0)
     """First wait, in seconds, after a failed bulk request (doubled at each failure)."""
     retry_max_backoff: float = Field(default=30.0, gt=0)

@@ -1,11 +1,13 @@
-"""One page of the executions list, without reading every summary when the range is open.
+"""One page of the executions list, reading the last days of its range first.
 
 A search of summaries costs what the days it names hold. The list's usual question, the
 newest executions of all time, needs only the last days: summaries live in the index of
 the day they started, so when the last day (then week, then month) already holds the rows
 of the page (or, by the per-day statistics, every matching execution), the older days
 cannot hold any of them. The total comes from the statistics when the filters are ones
-they keep (namespace, flow, states), else from a count of every summary.
+they keep (namespace, flow, states), else from a count of every summary. A range (the UI's
+last 7 days) is read the same way, its last day first, and its total counted over its days:
+on the embedded server a count costs a quarter of the sorted search of the whole range.
 """
 
 from __future__ import annotations
@@ -99,12 +101,27 @@ def search_page(
         ).body
         return response.get("hits", {}).get("hits", []), total_hits(response)
 
-    if _open(criteria) and _newest_first(sort):
-        today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    if _newest_first(sort):
+        anchor = criteria.end or datetime.now(UTC)
+        last_day = anchor.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         for window in WINDOWS:
-            hits, within = page_of(names.covering(kind, today - window, None))
+            since = last_day - window
+            if criteria.start is not None and since <= criteria.start:
+                break  # the window would be the whole range
+            hits, within = page_of(names.covering(kind, since, criteria.end))
             # Only a full page proves the older days hold none of its rows: the statistics
             # lag the summaries by a flush, so a window holding their count may miss some.
             if within >= start + size:
-                return hits, max(_total(client, names, criteria, query), within)
+                if _open(criteria):
+                    return hits, max(_total(client, names, criteria, query), within)
+                # A range: its total is a count of its days (cheaper than the sorted search).
+                return hits, max(_count(client, names, criteria, query), within)
     return page_of(names.covering(kind, criteria.start, criteria.end))
+
+
+def _count(
+    client: Elasticsearch, names: IndexNames, criteria: ExecutionFilter, query: Query
+) -> int:
+    index = names.covering(IndexKind.EXECUTION_SUMMARIES, criteria.start, criteria.end)
+    counted = client.count(index=index, query=query, ignore_unavailable=True).body
+    return int(counted.get("count", 0))

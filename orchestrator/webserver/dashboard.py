@@ -10,7 +10,7 @@ server, and grows with every execution on a real cluster too).
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -18,19 +18,24 @@ from pydantic import Field
 
 from orchestrator.models.state import StateType
 from orchestrator.repository import Repositories
-from orchestrator.repository.admin import translated
-from orchestrator.repository.indices import IndexKind
-from orchestrator.repository.query import Query, namespace_filter
-from orchestrator.repository.stats import FAILED_STATES
+from orchestrator.repository.query import Query
 from orchestrator.repository.summaries import LATEST_KEPT
 from orchestrator.webserver.context import context_of
+from orchestrator.webserver.daystats import (
+    daily_figures,
+    days_of_range,
+    failing_flows,
+    scope,
+    search_request,
+    statistics,
+)
 from orchestrator.webserver.models import ApiModel, StatsQuery
 from orchestrator.webserver.routes import Registry, parse_query
 from orchestrator.webserver.stats import DailyStatistics, FailingFlowView, date_range
 
 api = Registry("Stats")
 
-_PAGE = 5000
+__all__ = ["Dashboard", "DashboardQuery", "api", "daily_figures", "dashboard", "failing_flows"]
 
 
 class DashboardQuery(StatsQuery):
@@ -57,102 +62,13 @@ class Dashboard(ApiModel):
     )
 
 
-def _scope(query: DashboardQuery) -> list[Query]:
-    clauses: list[Query | None] = [
-        namespace_filter(query.namespace) if query.namespace else None,
-        {"term": {"flowId": query.flow_id}} if query.flow_id else None,
-    ]
-    return [clause for clause in clauses if clause is not None]
-
-
 def _request(query: DashboardQuery, start: datetime, end: datetime) -> dict[str, Any]:
     """The search of the statistics documents: the range's days, and any day still live."""
-    days = {"range": {"day": {"gte": start.date().isoformat(), "lte": end.date().isoformat()}}}
-    live = [
+    live: list[Query] = [
         {"range": {f"states.{state.value}": {"gt": 0}}}
         for state in (StateType.RUNNING, StateType.QUEUED)
     ]
-    return {
-        "query": {
-            "bool": {
-                "filter": _scope(query),
-                "should": [days, *live],
-                "minimum_should_match": 1,
-            }
-        },
-        "sort": [{"day": {"order": "asc"}}, {"flowKey": {"order": "asc"}}],
-        "size": _PAGE,
-    }
-
-
-def _statistics(repositories: Repositories, request: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every statistics document ``request`` selects (paged with ``search_after``)."""
-    client = repositories.client
-    found: list[dict[str, Any]] = []
-    after: list[Any] | None = None
-    while True:
-        with translated(client, "reading the dashboard's statistics"):
-            response = client.search(
-                index=repositories.names.alias(IndexKind.EXECUTION_STATS),
-                search_after=after,
-                ignore_unavailable=True,
-                **request,
-            ).body
-        hits = response.get("hits", {}).get("hits", [])
-        found += [hit["_source"] for hit in hits]
-        if len(hits) < _PAGE:
-            return found
-        after = list(hits[-1]["sort"])
-
-
-def failing_flows(documents: list[dict[str, Any]], size: int) -> list[dict[str, Any]]:
-    """The ``size`` flows with the most FAILED executions (KILLED is not a failure)."""
-    failed: dict[str, int] = {}
-    totals: dict[str, int] = {}
-    for document in documents:
-        key = str(document["flowKey"])
-        totals[key] = totals.get(key, 0) + int(document.get("total", 0))
-        count = sum(int(document.get("states", {}).get(s.value, 0)) for s in FAILED_STATES)
-        if count:
-            failed[key] = failed.get(key, 0) + count
-    ranked = sorted(failed.items(), key=lambda item: (-item[1], item[0].partition("/")))
-    flows: list[dict[str, Any]] = []
-    for key, count in ranked[:size]:
-        namespace, _, flow_id = key.partition("/")
-        flows.append(
-            {"namespace": namespace, "flowId": flow_id, "failed": count, "total": totals[key]}
-        )
-    return flows
-
-
-def daily_figures(documents: list[dict[str, Any]], start: date, end: date) -> list[dict[str, Any]]:
-    """Every day from ``start`` to ``end`` (included): executions by state, durations (s)."""
-    per_day: dict[str, list[dict[str, Any]]] = {}
-    for document in documents:
-        per_day.setdefault(str(document["day"])[:10], []).append(document)
-    days = []
-    for offset in range((end - start).days + 1):
-        day = (start + timedelta(days=offset)).isoformat()
-        counts = {state.value: 0 for state in StateType}
-        count = total_ms = 0
-        lows: list[int] = []
-        highs: list[int] = []
-        for document in per_day.get(day, []):
-            for state, n in document.get("states", {}).items():
-                counts[state] = counts.get(state, 0) + int(n)
-            count += int(document.get("durationCount", 0))
-            total_ms += int(document.get("durationSumMs", 0))
-            if document.get("durationMinMs") is not None:
-                lows.append(int(document["durationMinMs"]))
-                highs.append(int(document["durationMaxMs"]))
-        duration = {
-            "avg": total_ms / count / 1000 if count else None,
-            "min": min(lows) / 1000 if lows else None,
-            "max": max(highs) / 1000 if highs else None,
-            "sum": total_ms / 1000 if count else None,
-        }
-        days.append({"startDate": day, "executionCounts": counts, "duration": duration})
-    return days
+    return search_request(scope(query.namespace, query.flow_id), [days_of_range(start, end), *live])
 
 
 def latest_durations(documents: list[dict[str, Any]], size: int) -> list[float]:
@@ -168,7 +84,10 @@ def dashboard(repositories: Repositories, query: DashboardQuery) -> dict[str, An
     Days are whole UTC days: the first and last day of the range count all their executions.
     """
     start, end = date_range(query)
-    documents = _statistics(repositories, _request(query, start, end))
+    # Without the latest durations (a hundred per document, most of the bytes read): only
+    # the last days hold the newest ones (``_recent``).
+    request = {**_request(query, start, end), "source_excludes": ["latest"]}
+    documents = statistics(repositories, request)
     first, last = start.date(), end.date()
     in_range = [d for d in documents if first.isoformat() <= str(d["day"])[:10] <= last.isoformat()]
     live = {
@@ -180,8 +99,35 @@ def dashboard(repositories: Repositories, query: DashboardQuery) -> dict[str, An
         "failingFlows": failing_flows(in_range, query.failing),
         "running": live[StateType.RUNNING],
         "queued": live[StateType.QUEUED],
-        "durationsMs": latest_durations(in_range, query.sample),
+        "durationsMs": latest_durations(_recent(repositories, query, start, end), query.sample),
     }
+
+
+def _recent(
+    repositories: Repositories, query: DashboardQuery, start: datetime, end: datetime
+) -> list[dict[str, Any]]:
+    """The statistics documents holding the range's ``sample`` latest durations.
+
+    A day's documents keep durations of executions started that day only, so once the last
+    days of the range hold ``sample`` of them, no older day holds a newer one: read the last
+    day, then the last 4, 16... days, until they hold enough or cover the range.
+    """
+    if query.sample == 0:
+        return []
+    span = 1
+    while True:
+        since = max(start, end - timedelta(days=span - 1))
+        request = {
+            **search_request(scope(query.namespace, query.flow_id), [days_of_range(since, end)]),
+            "source_includes": ["day", "latest"],
+        }
+        found = statistics(repositories, request)
+        if (
+            since.date() <= start.date()
+            or sum(len(d.get("latest", [])) for d in found) >= query.sample
+        ):
+            return found
+        span *= 4
 
 
 @api.route(

@@ -1,4 +1,8 @@
-"""``/stats``: a summary, and executions per day by state (all, per flow, per namespace)."""
+"""``/stats``: a summary, executions per day by state, failing flows, from day statistics.
+
+Executions per day (all, per flow, per namespace), the failing flows and the summary's
+count are added up from the per-day statistics (``orchestrator.webserver.daystats``).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,12 @@ from typing import Any
 from aiohttp import web
 from pydantic import Field
 
-from orchestrator.models.state import StateType
-from orchestrator.repository import Repositories
+from orchestrator.repository import ExecutionFilter, Repositories
 from orchestrator.repository.admin import translated
-from orchestrator.repository.indices import IndexKind
-from orchestrator.repository.query import Query, bool_query, namespace_filter, time_range
+from orchestrator.repository.listing import stats_total
 from orchestrator.webserver.context import context_of
+from orchestrator.webserver.daystats import daily_figures, grouped_daily, in_range
+from orchestrator.webserver.daystats import failing_flows as failing_flows_of
 from orchestrator.webserver.errors import bad_request
 from orchestrator.webserver.models import ApiModel, StatsQuery
 from orchestrator.webserver.routes import Registry, parse_query
@@ -73,101 +77,22 @@ def date_range(query: StatsQuery) -> tuple[datetime, datetime]:
     return start, end
 
 
-def daily_aggs(start: datetime, end: datetime) -> dict[str, Any]:
-    """Executions per day of the range, by state, with their durations.
-
-    The states hold the days (``terms`` > ``date_histogram``), not the other way round:
-    each bucket's sub-aggregation costs the embedded server (noida-db) one more pass over
-    the documents, and there are fewer states in a range than days (a 30-day dashboard
-    answered 3x faster, measured with bench/ui_queries.py). Real Elasticsearch gives the
-    same figures either way.
-    """
-    histogram = {
-        "field": "@timestamp",
-        "calendar_interval": "1d",
-        "min_doc_count": 0,
-        "extended_bounds": {"min": start.strftime("%Y-%m-%d"), "max": end.strftime("%Y-%m-%d")},
-        "format": "yyyy-MM-dd",
-    }
-    return {
-        "days": {
-            "date_histogram": histogram,
-            "aggs": {"duration": {"stats": {"field": "durationMs"}}},
-        },
-        "states": {
-            "terms": {"field": "state.current", "size": len(StateType)},
-            "aggs": {"days": {"date_histogram": {**histogram, "min_doc_count": 1}}},
-        },
-    }
-
-
-def days_of(aggregation: dict[str, Any]) -> list[dict[str, Any]]:
-    """The days of a `daily_aggs` answer, as Kestra's daily statistics."""
-    counts_of: dict[str, dict[str, int]] = {}
-    for state in aggregation.get("states", {}).get("buckets", []):
-        for day in state.get("days", {}).get("buckets", []):
-            day_counts = counts_of.setdefault(str(day["key_as_string"]), {})
-            day_counts[str(state["key"])] = int(day["doc_count"])
-    days = []
-    for bucket in aggregation.get("days", {}).get("buckets", []):
-        counts = {state.value: 0 for state in StateType}
-        counts.update(counts_of.get(str(bucket["key_as_string"]), {}))
-        stats = bucket.get("duration", {})
-        days.append(
-            {
-                "startDate": bucket["key_as_string"],
-                "executionCounts": counts,
-                "duration": {
-                    key: (stats.get(key) / 1000 if stats.get(key) is not None else None)
-                    for key in ("avg", "min", "max", "sum")
-                },
-            }
-        )
-    return days
-
-
 def daily(
     repositories: Repositories,
     query: StatsQuery,
     group_by: str | None = None,
 ) -> Any:
-    """Daily statistics; grouped by ``namespace`` or by ``flow`` when asked."""
+    """Daily statistics (whole UTC days); grouped by ``namespace`` or by ``flow`` when asked.
+
+    Added up from the per-day statistics of the range's days (``daystats``), not aggregated
+    from every execution's summary: a few hundred documents however many executions.
+    """
     start, end = date_range(query)
-    filters: list[Query | None] = [
-        time_range("@timestamp", start, end),
-        namespace_filter(query.namespace) if query.namespace else None,
-        {"term": {"flowId": query.flow_id}} if query.flow_id else None,
-        {"bool": {"must_not": [{"term": {"deleted": True}}]}},
-    ]
-    aggs = daily_aggs(start, end)
-    if group_by == "namespace":
-        aggs = {"groups": {"terms": {"field": "namespace", "size": 1000}, "aggs": aggs}}
-    elif group_by == "flow":
-        aggs = {
-            "groups": {
-                "terms": {"field": "namespace", "size": 1000},
-                "aggs": {"flows": {"terms": {"field": "flowId", "size": 1000}, "aggs": aggs}},
-            }
-        }
-    client = repositories.client
-    with translated(client, "aggregating executions"):
-        response = client.search(
-            index=repositories.names.covering(IndexKind.EXECUTION_SUMMARIES, start, end),
-            query=bool_query(filters),
-            aggs=aggs,
-            size=0,
-            ignore_unavailable=True,
-        ).body
-    result = response.get("aggregations", {})
+    documents = in_range(repositories, start, end, query.namespace, query.flow_id)
+    first, last = start.date(), end.date()
     if group_by is None:
-        return days_of(result)
-    groups = result.get("groups", {}).get("buckets", [])
-    if group_by == "namespace":
-        return {str(group["key"]): days_of(group) for group in groups}
-    return {
-        str(group["key"]): {str(flow["key"]): days_of(flow) for flow in group["flows"]["buckets"]}
-        for group in groups
-    }
+        return daily_figures(documents, first, last)
+    return grouped_daily(documents, first, last, by_flow=group_by == "flow")
 
 
 @api.route(
@@ -220,23 +145,14 @@ async def executions_daily_by_namespace(request: web.Request) -> web.Response:
     response=list[FailingFlowView],
 )
 async def failing_flows(request: web.Request) -> web.Response:
-    """Two flat ``terms`` aggregations, for the dashboard (lighter than the per-flow days)."""
+    """Added up from the per-day statistics of the range's days (whole UTC days)."""
     context = context_of(request)
     query = parse_query(request, FailingFlowsQuery)
     start, end = date_range(query)
-    flows = await context.run(
-        context.repositories.stats.top_failing_flows,
-        start,
-        end,
-        size=query.size,
-        namespace=query.namespace,
+    documents = await context.run(
+        in_range, context.repositories, start, end, query.namespace, query.flow_id
     )
-    return web.json_response(
-        [
-            {"namespace": f.namespace, "flowId": f.flow_id, "failed": f.failed, "total": f.total}
-            for f in flows
-        ]
-    )
+    return web.json_response(failing_flows_of(documents, query.size))
 
 
 @api.route(
@@ -246,7 +162,7 @@ async def summary(request: web.Request) -> web.Response:
     """How many flows, triggers, namespaces and executions there are."""
     context = context_of(request)
     live = [record for record in context.flows.records().values() if not record.deleted]
-    executions = await context.run(context.repositories.executions.count)
+    executions = await context.run(_executions, context.repositories)
     triggers = sum(len(record.flow.get("triggers") or []) for record in live)
     return web.json_response(
         {
@@ -256,3 +172,10 @@ async def summary(request: web.Request) -> web.Response:
             "executions": executions,
         }
     )
+
+
+def _executions(repositories: Repositories) -> int:
+    """How many executions there are, from the per-day statistics (not a count of each)."""
+    client = repositories.client
+    with translated(client, "counting executions"):
+        return stats_total(client, repositories.names, ExecutionFilter())

@@ -31,3 +31,8 @@ def test_dark_mode_and_url_filters_survive_a_reload(logged_in: Any) -> None:
         "select[aria-label=States]", "s => [...s.selectedOptions].map(o => o.value)"
     )
     assert chosen == ["FAILED"]
+    # The list reads the last 7 days unless the URL names another range.
+    assert page.input_value("select[aria-label='Time range']") == "7d"
+    page.goto(f"/ui/executions?namespace={NAMESPACE}&range=all")
+    page.locator("[data-test=executions-table]").wait_for()
+    assert page.input_value("select[aria-label='Time range']") == "all"

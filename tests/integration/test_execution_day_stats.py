@@ -145,6 +145,16 @@ def test_an_open_range_list_reads_the_last_days_and_counts_from_the_statistics(
         assert ([e.id for e in text.items], text.total) == (["n3"], 1)
         everything = find(size=25)  # more rows than the last month holds: one search
         assert [e.id for e in everything.items] == ["n1", "n2", "n3"] and everything.total == 3
+        # A range (the UI's default) is read the same way, its total counted over its days.
+        ten_days = ExecutionFilter(start=now - 10 * DAY)
+        first = find(ten_days, size=1)  # its last day holds the page
+        assert ([e.id for e in first.items], first.total) == (["n1"], 2)
+        following = find(ten_days, page=2, size=1)  # its last week holds it
+        assert ([e.id for e in following.items], following.total) == (["n2"], 2)
+        ended = ExecutionFilter(start=now - 50 * DAY, end=now - DAY)  # days before its end
+        before = find(ended, size=1)
+        assert ([e.id for e in before.items], before.total) == (["n2"], 2)
+        assert [e.id for e in find(ended, page=2, size=1).items] == ["n3"]
 
         # Statistics lag the summaries by a flush: missing ones must not hide a row.
         index = repos.names.alias(IndexKind.EXECUTION_STATS)

@@ -279,3 +279,9 @@ def test_the_dashboard_search_counts_days_failures_and_live_executions(repos: Re
     assert sum(sum(d["executionCounts"].values()) for d in later["daily"]) == 0
     assert later["failingFlows"] == [] and later["durationsMs"] == []
     assert later["running"] == 1  # running and queued: over all time, whatever the range
+    # The latest durations: from the last days of the range that hold enough of them (the
+    # last two days here hold none: the search widens to the day of the executions).
+    wider = DashboardQuery(start_date=T0 - 20 * 24 * HOUR, end_date=T0 + 48 * HOUR)
+    assert dashboard(repos, wider)["durationsMs"] == figures["durationsMs"]
+    three = dashboard(repos, day.model_copy(update={"sample": 3}))["durationsMs"]
+    assert three == figures["durationsMs"][:3]

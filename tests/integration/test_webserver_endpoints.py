@@ -170,6 +170,15 @@ async def test_every_endpoint(settings: KestrelSettings, client: Client) -> None
         assert "INFO hello Hello Ann" in text
 
         # stats
+        dashboard: dict[str, Any] = {}
+
+        async def dashboard_counts() -> bool:
+            # the per-day statistics are written just after the summaries: a refresh later
+            dashboard.update(await get_json(client, f"{API}/stats/dashboard"))
+            return sum(day["executionCounts"]["SUCCESS"] for day in dashboard["daily"]) >= 2
+
+        await eventually(dashboard_counts)
+        # the same per-day statistics behind the daily series and the summary
         daily = await (await client.post(f"{API}/stats/executions/daily", headers=AUTH)).json()
         assert sum(day["executionCounts"]["SUCCESS"] for day in daily) >= 2
         by_flow = await (
@@ -180,14 +189,6 @@ async def test_every_endpoint(settings: KestrelSettings, client: Client) -> None
             await client.post(f"{API}/stats/executions/daily/group-by-namespace", headers=AUTH)
         ).json()
         assert "api.test" in by_namespace
-        dashboard: dict[str, Any] = {}
-
-        async def dashboard_counts() -> bool:
-            # the per-day statistics are written just after the summaries: a refresh later
-            dashboard.update(await get_json(client, f"{API}/stats/dashboard"))
-            return sum(day["executionCounts"]["SUCCESS"] for day in dashboard["daily"]) >= 2
-
-        await eventually(dashboard_counts)
         assert dashboard["failingFlows"] == [] and dashboard["queued"] == 0
         assert dashboard["durationsMs"] and all(d >= 0 for d in dashboard["durationsMs"])
         # no execution failed here (the aggregation itself: test_indexer_repository.py)
@@ -198,8 +199,14 @@ async def test_every_endpoint(settings: KestrelSettings, client: Client) -> None
             headers=AUTH,
         )
         assert reversed_range.status == 400
-        summary = await get_json(client, f"{API}/stats/summary")
-        assert summary["flows"] == 4 and summary["namespaces"] == 1 and summary["executions"] >= 4
+        summary: dict[str, Any] = {}
+
+        async def summary_counts() -> bool:  # its execution count: the per-day statistics too
+            summary.update(await get_json(client, f"{API}/stats/summary"))
+            return int(summary["executions"]) >= 4
+
+        await eventually(summary_counts)
+        assert summary["flows"] == 4 and summary["namespaces"] == 1
 
         # delete
         assert (await client.delete(f"{API}/executions/{done['id']}", headers=AUTH)).status == 204

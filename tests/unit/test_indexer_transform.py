@@ -81,6 +81,9 @@ def test_snapshot_becomes_an_execution_document_and_one_per_task_run() -> None:
     assert second["parentTaskRunId"] == "exec1-first"
     assert second["startDate"] == "2026-11-20T08:00:01Z"
     assert second["endDate"] == "2026-11-20T08:00:02Z"
+    # Slim: the execution's own document carries the attempts, histories and outputs.
+    assert second["state"] == {"current": "FAILED"}
+    assert not {"attempts", "outputs", "loopValues"} & set(second)
 
 
 def test_running_execution_has_no_end_nor_duration() -> None:
@@ -240,6 +243,17 @@ def test_a_long_executions_task_run_record_becomes_its_task_run_document() -> No
     assert action.source is not None
     assert action.source["executionId"] == "exec1" and action.source["taskId"] == run.task_id
     assert action.source["flowRevision"] == final.flow_revision
+    # Whole: reading a long execution puts its task runs back together from these.
+    assert action.source["attempts"] and "histories" in action.source["state"]
     # A removed run (a restart, a deleted execution): its document goes.
     (gone,) = transformer().transform(record(TOPICS.task_runs, key, None)).actions
     assert (gone.op, gone.index, gone.id) == ("delete", "kes-taskruns", run.id)
+
+
+def test_a_long_executions_whole_snapshot_keeps_whole_task_run_documents() -> None:
+    final = snapshots("exec1", StateType.SUCCESS)[-1]
+    long = final.model_copy(update={"task_run_count": len(final.task_run_list)})
+    _, _, *runs = transformer().transform(record(TOPICS.executions, "exec1", long)).actions
+    assert runs and all(run.source is not None for run in runs)
+    assert all(run.source and run.source["attempts"] for run in runs)
+    assert all(run.source and "histories" in run.source["state"] for run in runs)

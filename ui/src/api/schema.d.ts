@@ -108,6 +108,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/main/executions/follow": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Follow the executions of a namespace or flow: new ones and each change (Server-Sent Events) */
+        get: operations["get_executions_follow"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/main/executions/search": {
         parameters: {
             query?: never;
@@ -714,7 +731,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The dashboard: executions per day by state, failing flows, running and queued counts, the latest durations (one search) */
+        /** The dashboard: executions per day (whole UTC days) by state, failing flows, running and queued counts, the latest durations */
         get: operations["get_stats_dashboard"];
         put?: never;
         post?: never;
@@ -889,6 +906,42 @@ export interface paths {
         /** Delete a trigger's backfill */
         post: operations["post_triggers_backfill_delete"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/main/namespaces/{namespace}/files/directory": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a folder of a namespace's files */
+        get: operations["get_namespaces_namespace_files_directory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/main/namespaces/{namespace}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a namespace file */
+        get: operations["get_namespaces_namespace_files"];
+        put?: never;
+        /** Upload a namespace file (multipart part fileContent) */
+        post: operations["post_namespaces_namespace_files"];
+        /** Delete a namespace file */
+        delete: operations["delete_namespaces_namespace_files"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1350,6 +1403,21 @@ export interface components {
             labels?: {
                 [key: string]: string;
             }[];
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * NamespaceFileEntry
+         * @description A file or folder directly in the listed folder.
+         */
+        NamespaceFileEntry: {
+            /** Filename */
+            fileName: string;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "File" | "Directory";
         } & {
             [key: string]: unknown;
         };
@@ -1885,6 +1953,116 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** Id */
+                        id: string;
+                        /** Namespace */
+                        namespace: string;
+                        /** Flowid */
+                        flowId: string;
+                        /**
+                         * Flowrevision
+                         * @default null
+                         */
+                        flowRevision: number | null;
+                        state: components["schemas"]["StateView"];
+                        /**
+                         * Taskrunlist
+                         * @default null
+                         */
+                        taskRunList: {
+                            [key: string]: unknown;
+                        }[] | null;
+                        /**
+                         * Inputs
+                         * @default null
+                         */
+                        inputs: {
+                            [key: string]: unknown;
+                        } | null;
+                        /**
+                         * Outputs
+                         * @default null
+                         */
+                        outputs: {
+                            [key: string]: unknown;
+                        } | null;
+                        /** Labels */
+                        labels?: components["schemas"]["LabelView"][];
+                        /**
+                         * Trigger
+                         * @default null
+                         */
+                        trigger: {
+                            [key: string]: unknown;
+                        } | null;
+                        /**
+                         * Parentid
+                         * @default null
+                         */
+                        parentId: string | null;
+                        /**
+                         * Originalid
+                         * @default null
+                         */
+                        originalId: string | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
+                };
+            };
+            /** @description Error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
+                };
+            };
+        };
+    };
+    get_executions_follow: {
+        parameters: {
+            query?: {
+                namespace?: string | null;
+                flowId?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": {
                         /** Id */
                         id: string;
                         /** Namespace */
@@ -5647,6 +5825,235 @@ export interface operations {
                         [key: string]: unknown;
                     };
                 };
+            };
+            /** @description Error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
+                };
+            };
+            /** @description Error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
+                };
+            };
+        };
+    };
+    get_namespaces_namespace_files_directory: {
+        parameters: {
+            query?: {
+                path?: string;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NamespaceFileEntry"][];
+                };
+            };
+            /** @description Error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
+                };
+            };
+            /** @description Error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
+                };
+            };
+        };
+    };
+    get_namespaces_namespace_files: {
+        parameters: {
+            query: {
+                path: string;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
+                };
+            };
+            /** @description Error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
+                };
+            };
+        };
+    };
+    post_namespaces_namespace_files: {
+        parameters: {
+            query: {
+                path: string;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    [key: string]: unknown;
+                };
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
+                };
+            };
+            /** @description Error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
+                };
+            };
+        };
+    };
+    delete_namespaces_namespace_files: {
+        parameters: {
+            query: {
+                path: string;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Error */
             "4XX": {
