@@ -52,6 +52,13 @@ def log_count(area: Any) -> int:
 
 def test_write_fix_save_run_and_watch_live(logged_in: Any) -> None:
     page = logged_in
+    schema_requests: list[str] = []
+    page.on(
+        "request",
+        lambda request: (
+            schema_requests.append(request.url) if "/api/v1/main/plugins" in request.url else None
+        ),
+    )
     page.goto("/ui/flows/new")
     page.locator("[data-test=yaml-editor] .view-lines").wait_for()
     replace_editor_text(page, FLOW.format(namespace=NAMESPACE, log="Logg"))
@@ -88,6 +95,11 @@ def test_write_fix_save_run_and_watch_live(logged_in: Any) -> None:
     # The README's picture of the execution page (Gantt, topology and logs), from this run.
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "execution-page.png"), full_page=True)
+    # The editor's completion read every type's schema in one request, not one per type
+    # (230 held the browser's connections, and this page's requests waited behind them).
+    assert [url.rsplit("/api/v1/main", 1)[1] for url in schema_requests] == [
+        "/plugins/schemas/all"
+    ], schema_requests
     assert seen_running in {"CREATED", "RUNNING"}, seen_running
     assert seen_rows[0] < seen_rows[-1] == 5, seen_rows  # rows appeared while we watched
     assert state_at_first_line != "SUCCESS"  # and log lines came while it ran

@@ -134,6 +134,12 @@ async def test_plugins_list_and_schema(client: Client) -> None:
     schema = (await doc.json())["schema"]["properties"]
     assert "message" in schema["properties"]
     assert (await client.get("/api/v1/main/plugins/no.such.Type", headers=AUTH)).status == 404
+    every = await (await client.get("/api/v1/main/plugins/schemas/all", headers=AUTH)).json()
+    by_cls = {each["cls"]: each for each in every}
+    log = by_cls["io.kestra.plugin.core.log.Log"]
+    assert log["kind"] == "task" and "message" in log["schema"]["properties"]["properties"]
+    groups = await (await client.get("/api/v1/main/plugins", headers=AUTH)).json()
+    assert set(by_cls) == {name for g in groups for name in g["tasks"] + g["triggers"]}
 
 
 SCHEDULED = """id: nightly

@@ -16,6 +16,7 @@ import type {
   LogEntry,
   PagedResults,
   PluginDoc,
+  PluginSchema,
   PluginSummary,
   StateType,
   Trigger,
@@ -178,6 +179,9 @@ export const triggers = {
 
 export const plugins = {
   list: async (): Promise<PluginSummary[]> => (await unwrap(client.GET(`${main}/plugins`))) as PluginSummary[],
+  /** Every type's JSON Schema in one answer (the editor's completion). */
+  schemas: async (): Promise<PluginSchema[]> =>
+    (await unwrap(client.GET(`${main}/plugins/schemas/all`))) as PluginSchema[],
   doc: async (cls: string): Promise<PluginDoc> =>
     (await unwrap(client.GET(`${main}/plugins/{cls}`, { params: { path: { cls } } }))) as PluginDoc,
 }

@@ -216,6 +216,12 @@ export interface PluginSummary {
   [key: string]: unknown
 }
 
+export interface PluginSchema {
+  cls: string
+  kind: string
+  schema?: PluginDoc['schema']
+}
+
 export interface PluginDoc {
   markdown?: string
   schema?: {

@@ -758,6 +758,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/main/plugins/schemas/all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every task and trigger type's JSON Schema, in one answer (the editor's completion) */
+        get: operations["get_plugins_schemas_all"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/main/plugins/{cls}": {
         parameters: {
             query?: never;
@@ -1279,6 +1296,22 @@ export interface components {
             tasks: string[];
             /** Triggers */
             triggers: string[];
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * PluginSchema
+         * @description One type's JSON Schema, as the flow editor's completion reads it.
+         */
+        PluginSchema: {
+            /** Cls */
+            cls: string;
+            /** Kind */
+            kind: string;
+            /** Schema */
+            schema: {
+                [key: string]: unknown;
+            };
         } & {
             [key: string]: unknown;
         };
@@ -5000,6 +5033,58 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PluginGroup"][];
+                };
+            };
+            /** @description Error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
+                };
+            };
+            /** @description Error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Message */
+                        message: string;
+                        /** Details */
+                        details?: components["schemas"]["ErrorDetail"][];
+                        /** Requestid */
+                        requestId: string;
+                    };
+                };
+            };
+        };
+    };
+    get_plugins_schemas_all: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PluginSchema"][];
                 };
             };
             /** @description Error */
